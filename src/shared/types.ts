@@ -1,0 +1,128 @@
+// Plain data types shared by every layer: the engine's job events, the IPC contract's payloads, the manifest.
+// This folder imports nothing outside itself.
+
+export type Device = 'auto' | 'cpu' | 'cuda' | 'dml';
+export type Provider = 'cpu' | 'cuda' | 'dml';
+export type OutputFormat = 'same' | 'png' | 'jpeg' | 'webp' | 'tiff';
+
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'png', 'jpeg', 'webp', 'tiff'];
+/** Extensions the engine reads (lower case, with dot). */
+export const INPUT_EXTENSIONS: readonly string[] = [
+  '.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp', '.avif', '.gif', '.heic', '.heif',
+];
+
+/** Which execution provider a session got, and why any faster one was not used. */
+export interface ProviderReport {
+  requested: Device;
+  used: Provider;
+  fallbacks: { provider: Provider; reason: string }[];
+}
+
+export interface RestoreSettings {
+  modelId?: string; // default: the manifest's default restore model
+  device: Device;
+  strength: number; // 0..1, blend of result over input
+  tile?: number; // tile size in pixels; default from the manifest
+  format: OutputFormat;
+  quality: number; // 1..100 for lossy formats
+}
+
+export interface JobRequest {
+  inputs: string[]; // files and/or folders (folders are walked recursively)
+  outDir: string;
+  settings: RestoreSettings;
+}
+
+export type FileStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
+
+export interface FileResult {
+  input: string;
+  output: string;
+  status: FileStatus;
+  ms: number;
+  error?: string; // words a person understands
+}
+
+export interface JobSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  ms: number;
+}
+
+/** Everything a running restore job reports, in order. The CLI and the app consume the same events. */
+export type JobEvent =
+  | { type: 'start'; jobId: string; files: { input: string; output: string }[] }
+  | { type: 'provider'; jobId: string; report: ProviderReport }
+  | { type: 'file-start'; jobId: string; index: number; input: string; output: string }
+  | { type: 'file-progress'; jobId: string; index: number; fraction: number }
+  | { type: 'file-done'; jobId: string; index: number; result: FileResult }
+  | { type: 'progress'; jobId: string; done: number; total: number; fraction: number; etaMs: number | null }
+  | { type: 'done'; jobId: string; summary: JobSummary };
+
+/** SDEdit refinement of one image from the user's strokes. */
+export interface RefineSettings {
+  strength: number; // t0 / T, 0.2..0.8
+  steps: number; // network evaluations actually run
+  repeats: number; // K rounds of noise-and-denoise
+  seed: number;
+  eta: number; // 0 = deterministic DDIM, 1 = DDPM-like
+  device: Device;
+  modelId?: string; // default: the manifest's diffusion model for the device
+}
+
+export type RefineEvent =
+  | { type: 'provider'; jobId: string; report: ProviderReport }
+  | { type: 'step'; jobId: string; step: number; steps: number; fraction: number }
+  | { type: 'done'; jobId: string; ok: boolean; error?: string; cancelled?: boolean };
+
+// ---- models/manifest.json ----
+
+export interface ManifestModelBase {
+  id: string;
+  name: string;
+  file: string; // relative to the manifest's folder
+  sha256: string;
+  bytes: number;
+  inputs: string[];
+  outputs: string[];
+  value_range: [number, number]; // what the network reads and writes
+  size_multiple: number; // H and W must be multiples of this (pad otherwise)
+  tile: number; // suggested tile size on CPU
+  params: number;
+  gmac_per_mp: number;
+  devices?: Device[]; // devices this variant is meant for (the app picks by device); absent = all
+  metrics?: Record<string, unknown>;
+}
+
+export interface RestoreModel extends ManifestModelBase {
+  kind: 'restore';
+  receptive_overlap: number; // tile overlap in pixels that makes tiling seamless
+}
+
+export interface DiffusionSchedule {
+  type: 'ddpm-linear';
+  T: number;
+  beta_start: number;
+  beta_end: number;
+  prediction: 'epsilon';
+  value_range: [number, number];
+  alphas_cumprod: number[];
+}
+
+export interface DiffusionModel extends ManifestModelBase {
+  kind: 'diffusion';
+  schedule: DiffusionSchedule;
+}
+
+export type ManifestModel = RestoreModel | DiffusionModel;
+
+export interface Manifest {
+  version: 1;
+  default_restore: string;
+  default_diffusion: string;
+  models: ManifestModel[];
+}

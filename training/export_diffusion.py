@@ -1,0 +1,90 @@
+"""Export the diffusion prior's EMA weights to ONNX and list it in models/manifest.json.
+
+    python3 training/export_diffusion.py --config training/configs/diffusion_cpu.json [--ckpt PATH] [--save-weights]
+
+The ONNX takes x_t [N,3,H,W] float32 in [-1,1] and t [N] float32 and returns eps; H, W multiples of the stride.
+Parity with PyTorch is checked through onnxruntime-node before the manifest is touched.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revive_train.common import RUNS, load_checkpoint, load_config
+from revive_train.diffusion import Schedule
+from revive_train.onnx_export import MODELS, ROOT, export_onnx, run_ort_node, sha256, update_manifest
+from revive_train.unet import UNet, count_macs
+
+WEIGHTS = ROOT / "training" / "weights"
+
+
+def load_ema(cfg: dict, ckpt: Path) -> tuple:
+    ck = load_checkpoint(ckpt)
+    model = UNet(**cfg["model"]).eval()
+    model.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
+    return model, ck.get("step", 0)
+
+
+def parity(model: UNet, onnx_path: Path, h: int = 64, w: int = 96) -> float:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 3, h, w, generator=g)
+    t = torch.tensor([50.0, 700.0])
+    with torch.no_grad():
+        ref = model(x, t).numpy()
+    out = run_ort_node(onnx_path, {"x_t": x.numpy(), "t": t.numpy()})["eps"]
+    return float(abs(out - ref).max())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--ckpt", help="default: the run's last.pt")
+    ap.add_argument("--id", help="model id (default: diffusion-<device>)")
+    ap.add_argument("--save-weights", action="store_true",
+                    help="also write the EMA weights (fp16) to training/weights/ so a fresh machine can train "
+                         "the restorer against this exact prior")
+    args = ap.parse_args()
+    cfg = load_config(args.config)
+    ckpt = Path(args.ckpt) if args.ckpt else RUNS / cfg["run"] / "last.pt"
+    model, step = load_ema(cfg, ckpt)
+    mid = args.id or cfg["run"].replace("_", "-")
+    onnx_path = MODELS / f"{mid}.onnx"
+    sched = Schedule(**cfg["schedule"])
+    export_onnx(model, (torch.zeros(1, 3, 64, 64), torch.zeros(1)), onnx_path, ["x_t", "t"], ["eps"])
+    err = parity(model, onnx_path)
+    if err > 1e-4:
+        raise SystemExit(f"parity failed: max abs diff {err:.3g} between PyTorch and onnxruntime-node")
+    params = sum(p.numel() for p in model.parameters())
+    gmac = count_macs(model, 512, 512) / 1e9 / (512 * 512 / 1e6)
+    entry = {
+        "id": mid,
+        "kind": "diffusion",
+        "name": f"Natural-photo diffusion prior ({cfg['run']}, step {step})",
+        "file": onnx_path.name,
+        "sha256": sha256(onnx_path),
+        "bytes": onnx_path.stat().st_size,
+        "inputs": ["x_t", "t"],
+        "outputs": ["eps"],
+        "value_range": [-1, 1],
+        "size_multiple": model.stride,
+        "tile": 512,
+        "params": params,
+        "gmac_per_mp": round(gmac, 2),
+        "schedule": sched.to_manifest(),
+        "metrics": {"train_step": step, "parity_max_abs_diff": err, "config": Path(args.config).name},
+    }
+    if cfg.get("devices"):
+        entry["devices"] = cfg["devices"]
+    update_manifest(entry, "default_diffusion" if cfg.get("default", True) else None)
+    if args.save_weights:
+        WEIGHTS.mkdir(parents=True, exist_ok=True)
+        torch.save({"step": step, "cfg": cfg, "ema": {k: v.half() for k, v in model.state_dict().items()}},
+                   WEIGHTS / f"{cfg['run']}_ema.pt")
+    print(f"exported {onnx_path} (step {step}, {params / 1e6:.2f} M params, {gmac:.1f} GMAC/MP, "
+          f"{entry['bytes'] / 1e6:.1f} MB, parity {err:.2e})")
+
+
+if __name__ == "__main__":
+    main()

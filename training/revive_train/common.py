@@ -1,0 +1,76 @@
+"""Config, checkpoints, EMA and logging shared by the training scripts."""
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = Path(os.environ.get("REVIVE_RUNS", Path.home() / ".cache" / "revive" / "runs"))
+
+
+def load_config(path) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def setup_torch(cfg: dict) -> torch.device:
+    torch.manual_seed(cfg.get("seed", 0))
+    dev = torch.device("cuda" if torch.cuda.is_available() and cfg.get("device", "auto") != "cpu" else "cpu")
+    if dev.type == "cpu":
+        torch.set_num_threads(int(os.environ.get("REVIVE_THREADS", os.cpu_count() or 1)))
+    else:
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    return dev
+
+
+class EMA:
+    def __init__(self, model: torch.nn.Module, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module, step: int):
+        d = min(self.decay, (1 + step) / (10 + step))
+        for e, p in zip(self.model.parameters(), model.parameters()):
+            e.mul_(d).add_(p.detach(), alpha=1 - d)
+        for e, b in zip(self.model.buffers(), model.buffers()):
+            e.copy_(b)
+
+
+def save_checkpoint(run_dir: Path, step: int, model, ema: EMA, opt, cfg: dict, keep_every: int = 0):
+    run_dir.mkdir(parents=True, exist_ok=True)
+    state = {"step": step, "model": model.state_dict(), "ema": ema.model.state_dict(),
+             "opt": opt.state_dict(), "cfg": cfg, "rng": torch.get_rng_state()}
+    tmp = run_dir / "last.pt.tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, run_dir / "last.pt")
+    if keep_every and step % keep_every == 0:
+        torch.save({"step": step, "ema": state["ema"], "cfg": cfg}, run_dir / f"ema_{step:07d}.pt")
+
+
+def load_checkpoint(path: Path, map_location="cpu") -> dict:
+    return torch.load(path, map_location=map_location)
+
+
+class Logger:
+    """Appends one JSON object per line to run_dir/log.jsonl and echoes a short line to stdout."""
+
+    def __init__(self, run_dir: Path):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.f = open(run_dir / "log.jsonl", "a")
+        self.t0 = time.time()
+
+    def log(self, **kv):
+        kv["time"] = round(time.time() - self.t0, 1)
+        self.f.write(json.dumps(kv) + "\n")
+        self.f.flush()
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in kv.items()), flush=True)
+
+
+def read_log(run_dir: Path) -> list:
+    p = Path(run_dir) / "log.jsonl"
+    return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []

@@ -1,0 +1,74 @@
+"""ONNX export, parity against onnxruntime-node (the runtime the app ships), and models/manifest.json updates."""
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ROOT / "models"
+ORT_RUN = ROOT / "training" / "scripts" / "ort_run.cjs"
+
+
+def export_onnx(model: torch.nn.Module, example: tuple, path: Path, input_names: list, output_names: list,
+                opset: int = 17) -> Path:
+    """Export with dynamic batch, height and width on every 4-D input/output (1-D inputs get dynamic batch)."""
+    dyn = {}
+    for name, x in zip(input_names, example):
+        dyn[name] = {0: "n", 2: "h", 3: "w"} if x.dim() == 4 else {0: "n"}
+    for name in output_names:
+        dyn[name] = {0: "n", 2: "h", 3: "w"}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".onnx.tmp")
+    model.eval()
+    with torch.no_grad():
+        torch.onnx.export(model, example, str(tmp), input_names=input_names, output_names=output_names,
+                          dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)
+    os.replace(tmp, path)
+    return path
+
+
+def run_ort_node(onnx_path: Path, inputs: dict) -> dict:
+    """Run the model through onnxruntime-node; inputs/outputs are float32 numpy arrays by name."""
+    with tempfile.TemporaryDirectory() as d:
+        spec = {"model": str(onnx_path), "outDir": d, "inputs": {}}
+        for name, a in inputs.items():
+            f = os.path.join(d, f"in_{name}.bin")
+            np.ascontiguousarray(a, dtype="<f4").tofile(f)
+            spec["inputs"][name] = {"file": f, "shape": list(a.shape)}
+        with open(os.path.join(d, "spec.json"), "w") as fh:
+            json.dump(spec, fh)
+        subprocess.run(["node", str(ORT_RUN), os.path.join(d, "spec.json")], check=True, cwd=str(ROOT))
+        out = {}
+        for f in Path(d).glob("*.json"):
+            if f.name == "spec.json":
+                continue
+            shape = json.loads(f.read_text())
+            out[f.stem] = np.fromfile(f.with_suffix(".bin"), dtype="<f4").reshape(shape)
+        return out
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def update_manifest(entry: dict, default_key: str = None, manifest_path: Path = MODELS / "manifest.json") -> dict:
+    """Insert or replace the model with entry['id']; other entries are left as they are. Atomic write."""
+    m = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"version": 1, "models": []}
+    m["models"] = [x for x in m.get("models", []) if x["id"] != entry["id"]] + [entry]
+    m["models"].sort(key=lambda x: (x["kind"], x["id"]))
+    if default_key:
+        m[default_key] = entry["id"]
+    tmp = manifest_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(m, indent=2) + "\n")
+    os.replace(tmp, manifest_path)
+    return m
