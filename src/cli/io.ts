@@ -1,0 +1,52 @@
+// What a CLI command gets to talk to the world, so the same code runs from the terminal and in tests.
+
+export interface CliIO {
+  out(s: string): void; // stdout
+  err(s: string): void; // stderr
+  /** stderr is a terminal: draw a progress bar. */
+  errIsTTY: boolean;
+  columns: number;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/** A mistake in how the command was called: printed with the usage, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CommandModule {
+  usage: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+export function processIO(signal?: AbortSignal): CliIO {
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    errIsTTY: !!process.stderr.isTTY,
+    columns: process.stderr.columns || 80,
+    env: process.env,
+    cwd: process.cwd(),
+    signal,
+  };
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.round(s - m * 60)).padStart(2, '0')} min`;
+}

@@ -1,0 +1,414 @@
+// Writing photos: encodeImage (atomic, metadata carried over), resolveFormat/outputExtension (what "same format"
+// means), encodePreview (small JPEG/PNG for the app).
+//
+// Metadata policy:
+// - Colour: decode converts everything to sRGB, so the output is sRGB. When the source carried an ICC profile (or
+//   was CMYK) the output is tagged with sRGB's profile, so colour-managed viewers show it as intended; untagged
+//   sources stay untagged (untagged means sRGB). The original profile is NOT re-attached: the pixels are no longer
+//   in that space, and converting back (e.g. to a CMYK or ProPhoto profile) would gain nothing after an sRGB trip.
+//   Single-channel grey outputs carry no profile (an RGB profile on grey data is invalid).
+// - EXIF: the source's block is copied byte for byte with orientation set to 1 (pixels are upright), pixel size
+//   updated and the thumbnail dropped, into JPEG (APP1), PNG (eXIf) and WebP (EXIF). TIFF and AVIF outputs carry no
+//   EXIF (sharp cannot write it there; for TIFF, scanner data lives in baseline tags, not EXIF).
+// - DPI: kept (JPEG JFIF, PNG pHYs, TIFF resolution; WebP/AVIF only through EXIF).
+// - Depth: 16-bit stays 16-bit for PNG and TIFF; JPEG, WebP and AVIF are 8-bit.
+// - Grey sources (meta.isGrey) are written as grey: one channel (plus alpha) in PNG, TIFF and JPEG; WebP/AVIF have
+//   no grey mode and get three equal channels.
+// - Alpha: put back in PNG, TIFF, WebP, AVIF; JPEG has none, so the image is flattened onto white.
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import sharp, { type Sharp } from 'sharp';
+import type { PreviewImage } from '../../shared/api';
+import type { OutputFormat } from '../../shared/types';
+import { injectJpeg, injectPng, injectWebp } from './containers';
+import { prepareExif } from './exif';
+import { addTiffIcc } from './tiff';
+import { type DecodedImage, type EncodeFormat, ImageError, type ImageMeta, type PixelArray, quoteName } from './types';
+
+export type { EncodeFormat } from './types';
+
+export const ENCODE_FORMATS: readonly EncodeFormat[] = ['png', 'jpeg', 'webp', 'tiff', 'avif'];
+
+export interface EncodeOptions {
+  format: EncodeFormat;
+  /** 1..100 for JPEG, WebP and AVIF (ignored by PNG and TIFF, which are lossless). Default 92. */
+  quality?: number;
+  /** The original photo: encodeImage refuses to write over it (same path, symlink or hard link). */
+  inputPath?: string;
+}
+
+export const DEFAULT_QUALITY = 92;
+
+const EXTENSIONS: Record<EncodeFormat, string> = {
+  png: '.png',
+  jpeg: '.jpg',
+  webp: '.webp',
+  tiff: '.tif',
+  avif: '.avif',
+};
+
+const NAMES: Record<EncodeFormat, string> = { png: 'PNG', jpeg: 'JPEG', webp: 'WebP', tiff: 'TIFF', avif: 'AVIF' };
+
+/** The file extension (with the dot) for a format: .png, .jpg, .webp, .tif, .avif. */
+export function outputExtension(format: EncodeFormat): string {
+  const ext = EXTENSIONS[format];
+  if (!ext) throw new TypeError(`unknown output format: ${String(format)}`);
+  return ext;
+}
+
+/**
+ * The format an output is written in. An explicit choice is kept. 'same' follows the input's extension:
+ * JPEG -> jpeg, PNG -> png, TIFF -> tiff, WebP -> webp, AVIF -> avif (sharp writes AVIF);
+ * GIF -> png (lossless and keeps transparency; GIF's 256 colours would undo the restoration);
+ * HEIC/HEIF -> jpeg (sharp cannot write HEVC; JPEG is what every program reads; HEIC alpha, which phones do not
+ * produce, is flattened onto white).
+ */
+export function resolveFormat(inputPath: string, format: OutputFormat): EncodeFormat {
+  if (format !== 'same') {
+    if (format === 'png' || format === 'jpeg' || format === 'webp' || format === 'tiff') return format;
+    throw new TypeError(`unknown output format: ${String(format)}`);
+  }
+  const ext = path.extname(inputPath).toLowerCase();
+  switch (ext) {
+    case '.jpg':
+    case '.jpeg':
+    case '.jpe':
+    case '.jfif':
+      return 'jpeg';
+    case '.png':
+      return 'png';
+    case '.tif':
+    case '.tiff':
+      return 'tiff';
+    case '.webp':
+      return 'webp';
+    case '.avif':
+      return 'avif';
+    case '.gif':
+      return 'png';
+    case '.heic':
+    case '.heif':
+    case '.hif':
+      return 'jpeg';
+    default:
+      throw new ImageError(
+        'unsupported',
+        inputPath,
+        `${quoteName(inputPath)}: cannot keep the same format for a file ending in "${ext || '(no extension)'}"; ` +
+          'choose PNG, JPEG, WebP or TIFF.',
+      );
+  }
+}
+
+/** The format a file name asks for (by extension), or null: .png, .jpg/.jpeg, .webp, .tif/.tiff, .avif. */
+export function formatForPath(file: string): EncodeFormat | null {
+  switch (path.extname(file).toLowerCase()) {
+    case '.png':
+      return 'png';
+    case '.jpg':
+    case '.jpeg':
+    case '.jpe':
+    case '.jfif':
+      return 'jpeg';
+    case '.webp':
+      return 'webp';
+    case '.tif':
+    case '.tiff':
+      return 'tiff';
+    case '.avif':
+      return 'avif';
+    default:
+      return null;
+  }
+}
+
+function checkImage(img: DecodedImage): void {
+  const { width, height, bitDepth, rgb, alpha } = img ?? ({} as DecodedImage);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new TypeError(`invalid image size ${width} x ${height}`);
+  }
+  if (bitDepth !== 8 && bitDepth !== 16) throw new TypeError(`invalid bit depth ${bitDepth}`);
+  const Type = bitDepth === 16 ? Uint16Array : Uint8Array;
+  const n = width * height;
+  if (!(rgb instanceof Type) || rgb.length !== n * 3) {
+    throw new TypeError(`image rgb must be a ${Type.name} of ${n * 3} values (width * height * 3)`);
+  }
+  if (alpha !== undefined && (!(alpha instanceof Type) || alpha.length !== n)) {
+    throw new TypeError(`image alpha must be a ${Type.name} of ${n} values (width * height)`);
+  }
+}
+
+/** Grey (Rec. 709 luma of the gamma-encoded values; exact for equal channels) of interleaved RGB. */
+function toGrey(rgb: PixelArray, n: number): PixelArray {
+  const out = rgb instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n);
+  const max = rgb instanceof Uint16Array ? 65535 : 255;
+  for (let i = 0, s = 0; i < n; i++, s += 3) {
+    const v = (0.2126 * rgb[s] + 0.7152 * rgb[s + 1] + 0.0722 * rgb[s + 2] + 0.5) | 0;
+    out[i] = v > max ? max : v;
+  }
+  return out;
+}
+
+let srgbIcc: Promise<Buffer> | null = null;
+/** The sRGB ICC profile sharp/libvips ships (the one withIccProfile('srgb') embeds). */
+export function srgbProfile(): Promise<Buffer> {
+  srgbIcc ??= sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+    .withIccProfile('srgb')
+    .png()
+    .toBuffer()
+    .then((b) => sharp(b).metadata())
+    .then((m) => {
+      if (!m.icc) throw new Error('sharp did not embed an sRGB profile');
+      return m.icc;
+    });
+  return srgbIcc;
+}
+
+/** RGB composited over white by alpha (for JPEG, which has no alpha). A new array; the image is left alone. */
+function flattenOnWhite(rgb: PixelArray, alpha: PixelArray, n: number): PixelArray {
+  const sixteen = rgb instanceof Uint16Array;
+  const out = sixteen ? new Uint16Array(3 * n) : new Uint8Array(3 * n);
+  const max = sixteen ? 65535 : 255;
+  const inv = 1 / max;
+  for (let i = 0, s = 0; i < n; i++, s += 3) {
+    const a = alpha[i];
+    const bg = max * (max - a);
+    out[s] = ((rgb[s] * a + bg) * inv + 0.5) | 0;
+    out[s + 1] = ((rgb[s + 1] * a + bg) * inv + 0.5) | 0;
+    out[s + 2] = ((rgb[s + 2] * a + bg) * inv + 0.5) | 0;
+  }
+  return out;
+}
+
+/** Interleaved RGBA (a new array) for pipelines that resize: sharp joins extra channels only after resizing. */
+function interleaveRgba(rgb: PixelArray, alpha: PixelArray, n: number): PixelArray {
+  const out = rgb instanceof Uint16Array ? new Uint16Array(4 * n) : new Uint8Array(4 * n);
+  for (let i = 0, s = 0, d = 0; i < n; i++, s += 3, d += 4) {
+    out[d] = rgb[s];
+    out[d + 1] = rgb[s + 1];
+    out[d + 2] = rgb[s + 2];
+    out[d + 3] = alpha[i];
+  }
+  return out;
+}
+
+/**
+ * A sharp pipeline over the image's pixels: grey (one channel) when asked, alpha joined as the last channel, or
+ * composited onto white when `flatten`. Joining happens at the end of sharp's pipeline, so it must not be combined
+ * with resize/flatten (those would see no alpha); this is only used for straight encodes.
+ */
+function rawInput(img: DecodedImage, grey: boolean, flatten: boolean): Sharp {
+  const { width, height } = img;
+  const n = width * height;
+  const raw = (channels: 1 | 3) => ({ raw: { width, height, channels }, limitInputPixels: false as const });
+  const rgb = flatten && img.alpha ? flattenOnWhite(img.rgb, img.alpha, n) : img.rgb;
+  let s = grey ? sharp(toGrey(rgb, n), raw(1)) : sharp(rgb, raw(3));
+  // sharp's typings say Buffer, but it takes any typed array and reads Uint16Array as 16-bit (a Buffer would be 8)
+  if (img.alpha && !flatten) s = s.joinChannel(img.alpha as unknown as Buffer, raw(1));
+  return s;
+}
+
+function clampQuality(q: number | undefined): number {
+  if (q === undefined || !Number.isFinite(q)) return DEFAULT_QUALITY;
+  return Math.min(100, Math.max(1, Math.round(q)));
+}
+
+/** Whether the output should say "sRGB" explicitly: the source was colour-managed (ICC profile or CMYK). */
+function tagSrgb(meta: ImageMeta | undefined): boolean {
+  return !!meta && ((!!meta.icc && meta.icc.length > 0) || meta.space === 'cmyk');
+}
+
+/** The encoded bytes of an image, metadata included (see the policy at the top of this file). */
+export async function encodeToBuffer(img: DecodedImage, opts: Omit<EncodeOptions, 'inputPath'>): Promise<Buffer> {
+  checkImage(img);
+  const { format } = opts;
+  if (!ENCODE_FORMATS.includes(format)) throw new TypeError(`unknown output format: ${String(format)}`);
+  const quality = clampQuality(opts.quality);
+  const meta = img.meta as ImageMeta | undefined;
+  const grey = !!meta?.isGrey;
+  const keep16 = img.bitDepth === 16 && (format === 'png' || format === 'tiff');
+  let s = rawInput(img, grey, format === 'jpeg');
+  s = s.toColourspace(keep16 ? (grey ? 'grey16' : 'rgb16') : grey ? 'b-w' : 'srgb');
+  if (meta?.density && meta.density > 0) s = s.withDensity(meta.density);
+  switch (format) {
+    case 'png':
+      s = s.png({ compressionLevel: 6 });
+      break;
+    case 'jpeg':
+      s = s.jpeg({ quality, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' });
+      break;
+    case 'webp':
+      s = s.webp({ quality, alphaQuality: 100, effort: 4 });
+      break;
+    case 'tiff':
+      s = s.tiff({ compression: 'lzw', predictor: 'horizontal' });
+      break;
+    case 'avif':
+      s = s.avif({ quality, effort: 4 });
+      break;
+  }
+  const buf = await s.toBuffer();
+  const singleChannel = grey && format !== 'webp' && format !== 'avif';
+  const icc = tagSrgb(meta) && !singleChannel ? await srgbProfile() : null;
+  const exif = meta?.exif
+    ? prepareExif(meta.exif, { width: img.width, height: img.height, srgb: true, density: meta.density })
+    : null;
+  switch (format) {
+    case 'jpeg':
+      return exif || icc ? injectJpeg(buf, exif, icc) : buf;
+    case 'png':
+      return exif || icc ? injectPng(buf, exif, icc) : buf;
+    case 'webp':
+      return exif || icc
+        ? injectWebp(buf, exif, icc, { width: img.width, height: img.height, hasAlpha: !!img.alpha })
+        : buf;
+    case 'tiff':
+      return icc ? (addTiffIcc(buf, icc) ?? buf) : buf;
+    default:
+      return buf;
+  }
+}
+
+const caseInsensitiveFs = process.platform === 'win32' || process.platform === 'darwin';
+const norm = (p: string) => (caseInsensitiveFs ? p.toLowerCase() : p);
+
+async function realish(p: string): Promise<string> {
+  try {
+    return await fsp.realpath(p);
+  } catch {
+    try {
+      return path.join(await fsp.realpath(path.dirname(p)), path.basename(p));
+    } catch {
+      return p;
+    }
+  }
+}
+
+/** Whether two paths name the same file: same path, through symlinks, or hard links (same device and inode). */
+export async function isSameFile(a: string, b: string): Promise<boolean> {
+  const ra = path.resolve(a);
+  const rb = path.resolve(b);
+  if (norm(ra) === norm(rb)) return true;
+  const [sa, sb] = await Promise.all([fsp.stat(ra).catch(() => null), fsp.stat(rb).catch(() => null)]);
+  if (sa && sb && sa.ino !== 0 && sa.dev === sb.dev && sa.ino === sb.ino) return true;
+  return norm(await realish(ra)) === norm(await realish(rb));
+}
+
+/** An ImageError for a failed write, naming the folder (or file) and the reason in plain words. */
+function writeError(e: unknown, dir: string, out: string): ImageError {
+  if (e instanceof ImageError) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const where = `cannot write to ${dir}`;
+  let msg: string;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      msg = `${where}: permission denied.`;
+      break;
+    case 'EROFS':
+      msg = `${where}: the disk or folder is read-only.`;
+      break;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      msg = `${where}: the disk is full.`;
+      break;
+    case 'ENOENT':
+      msg = `${where}: the folder does not exist.`;
+      break;
+    case 'ENOTDIR':
+      msg = `${where}: part of that path is a file, not a folder.`;
+      break;
+    case 'EISDIR':
+      msg = `cannot write ${out}: a folder with that name is already there.`;
+      break;
+    case 'ENAMETOOLONG':
+      msg = `cannot write ${out}: the file name is too long.`;
+      break;
+    default:
+      msg = `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return new ImageError('unwritable', out, msg, { cause: e });
+}
+
+/**
+ * Encodes `img` to `outPath`, atomically: the bytes go to a hidden temp file in the same folder
+ * (".<name>.revive-tmp-<random>"), are flushed to disk, and the temp file is renamed over outPath; on any failure
+ * the temp file is removed and an ImageError ('unwritable' or 'same-as-input') explains it. An existing outPath is
+ * replaced, except when it is the file `opts.inputPath` names. Resolves to the absolute output path.
+ */
+export async function encodeImage(img: DecodedImage, outPath: string, opts: EncodeOptions): Promise<string> {
+  checkImage(img);
+  if (!ENCODE_FORMATS.includes(opts.format)) throw new TypeError(`unknown output format: ${String(opts.format)}`);
+  const out = path.resolve(outPath);
+  if (opts.inputPath && (await isSameFile(opts.inputPath, out))) {
+    throw new ImageError(
+      'same-as-input',
+      out,
+      `Refused to save over the original photo ${quoteName(opts.inputPath)}: choose another name or folder.`,
+    );
+  }
+  const dir = path.dirname(out);
+  const base = path.basename(out);
+  const stem = base.length > 180 ? base.slice(0, 180) : base; // room for the suffix within 255 bytes
+  const tmp = path.join(dir, `.${stem}.revive-tmp-${randomBytes(6).toString('hex')}`);
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(tmp, 'wx');
+  } catch (e) {
+    throw writeError(e, dir, out);
+  }
+  try {
+    let buf: Buffer;
+    try {
+      buf = await encodeToBuffer(img, opts);
+    } catch (e) {
+      throw new ImageError(
+        'unwritable',
+        out,
+        `could not save ${out}: the image could not be encoded as ${NAMES[opts.format]} ` +
+          `(${e instanceof Error ? e.message : String(e)}).`,
+        { cause: e },
+      );
+    }
+    await fh.writeFile(buf);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    await fsp.rename(tmp, out);
+    return out;
+  } catch (e) {
+    if (fh) await fh.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw writeError(e, dir, out);
+  }
+}
+
+/**
+ * A preview for the app: fits inside maxSize x maxSize (never enlarged), 8-bit sRGB, JPEG (quality 85) when
+ * opaque, PNG when the image has alpha.
+ */
+export async function encodePreview(img: DecodedImage, maxSize: number): Promise<PreviewImage> {
+  checkImage(img);
+  if (!(maxSize > 0)) throw new RangeError(`maxSize must be positive, got ${maxSize}`);
+  const { width, height } = img;
+  const opts = (channels: 3 | 4) => ({ raw: { width, height, channels }, limitInputPixels: false as const });
+  let s = img.alpha
+    ? sharp(interleaveRgba(img.rgb, img.alpha, width * height), opts(4))
+    : sharp(img.rgb, opts(3));
+  if (width > maxSize || height > maxSize) {
+    const m = Math.max(1, Math.floor(maxSize));
+    s = s.resize({ width: m, height: m, fit: 'inside', withoutEnlargement: true });
+  }
+  s = s.toColourspace('srgb');
+  s = img.alpha ? s.png({ compressionLevel: 3 }) : s.jpeg({ quality: 85 });
+  const { data, info } = await s.toBuffer({ resolveWithObject: true });
+  return {
+    bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    mime: img.alpha ? 'image/png' : 'image/jpeg',
+    width: info.width,
+    height: info.height,
+    fullWidth: img.width,
+    fullHeight: img.height,
+  };
+}

@@ -1,0 +1,87 @@
+// Interleaved 8/16-bit RGB (HWC) <-> planar float32 [0, 1] (CHW) for one rectangle of an image: what the restore
+// engine feeds its network tile by tile. Plain loops over typed arrays; the caller may pass the output buffer so a
+// tile loop allocates nothing per tile.
+import type { PixelArray, Rect } from './types';
+
+export type { Rect } from './types';
+
+/** What these helpers need of an image (DecodedImage has it). */
+export interface PixelImage {
+  width: number;
+  height: number;
+  bitDepth: 8 | 16;
+  rgb: PixelArray;
+}
+
+function checkRect(img: PixelImage, r: Rect): void {
+  const { x, y, w, h } = r;
+  if (
+    !Number.isInteger(x) || !Number.isInteger(y) || !Number.isInteger(w) || !Number.isInteger(h) ||
+    x < 0 || y < 0 || w <= 0 || h <= 0 || x + w > img.width || y + h > img.height
+  ) {
+    throw new RangeError(`rectangle ${x},${y} ${w}x${h} is not inside the ${img.width}x${img.height} image`);
+  }
+  if (img.rgb.length < img.width * img.height * 3) throw new RangeError('image rgb is shorter than width * height * 3');
+}
+
+/**
+ * The rectangle's pixels as planar float32 in [0, 1]: R plane, then G, then B, each r.h rows of r.w values.
+ * `out` (at least 3 * w * h values) is filled and returned when given; otherwise a new array.
+ */
+export function toPlanarFloat(img: PixelImage, r: Rect, out?: Float32Array): Float32Array {
+  checkRect(img, r);
+  const n = r.w * r.h;
+  if (out && out.length < 3 * n) throw new RangeError(`output buffer holds ${out.length} values, needs ${3 * n}`);
+  const dst = out ?? new Float32Array(3 * n);
+  const inv = 1 / (img.bitDepth === 16 ? 65535 : 255);
+  const src = img.rgb;
+  const n2 = 2 * n;
+  for (let y = 0; y < r.h; y++) {
+    let s = ((r.y + y) * img.width + r.x) * 3;
+    let d = y * r.w;
+    const end = d + r.w;
+    for (; d < end; d++, s += 3) {
+      dst[d] = src[s] * inv;
+      dst[n + d] = src[s + 1] * inv;
+      dst[n2 + d] = src[s + 2] * inv;
+    }
+  }
+  return dst;
+}
+
+/**
+ * Writes planar float32 [0, 1] data (layout as toPlanarFloat gives) into the rectangle of `dst`: clamped to [0, 1],
+ * scaled to the image's depth and rounded to the nearest integer (NaN becomes 0).
+ */
+export function writePlanarFloat(dst: PixelImage, r: Rect, data: Float32Array): void {
+  checkRect(dst, r);
+  const n = r.w * r.h;
+  if (data.length < 3 * n) throw new RangeError(`data holds ${data.length} values, needs ${3 * n}`);
+  const max = dst.bitDepth === 16 ? 65535 : 255;
+  const out = dst.rgb;
+  const n2 = 2 * n;
+  for (let y = 0; y < r.h; y++) {
+    let d = ((r.y + y) * dst.width + r.x) * 3;
+    let s = y * r.w;
+    const end = s + r.w;
+    for (; s < end; s++, d += 3) {
+      let v = data[s];
+      out[d] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
+      v = data[n + s];
+      out[d + 1] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
+      v = data[n2 + s];
+      out[d + 2] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
+    }
+  }
+}
+
+/**
+ * A new image of the same size, depth and metadata with zeroed RGB (alpha and meta shared with `img`, not copied):
+ * the destination a restore writes into.
+ */
+export function createImageLike<T extends PixelImage>(img: T): T {
+  const n = img.width * img.height * 3;
+  const rgb = img.bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  return { ...img, rgb };
+}
+

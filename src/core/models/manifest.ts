@@ -1,0 +1,206 @@
+// models/manifest.json: where it is, what it lists, and whether each file is the one it lists (sha256).
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { DiffusionModel, Manifest, ManifestModel, RestoreModel } from '../../shared/types';
+
+/** A model that cannot be used, with words a person understands (which file, what to do). */
+export class ModelError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'missing' | 'damaged' | 'no-manifest' | 'bad-manifest' | 'unknown-model' | 'no-model',
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export const MANIFEST_FILE = 'manifest.json';
+
+function hereDir(): string {
+  // __dirname exists in the CommonJS CLI bundle, in Electron's main bundle and under vitest.
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
+/**
+ * The folder holding models/manifest.json: $REVIVE_MODELS_DIR, else the first `models/` with a manifest found walking
+ * up from `start` (default: this module's folder, which works from src/ under vitest and from out/cli/). An Electron
+ * app passes process.resourcesPath/models explicitly instead of calling this. Throws a ModelError when none is found.
+ */
+export function findModelsDir(start: string = hereDir(), env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.REVIVE_MODELS_DIR;
+  if (fromEnv) {
+    const dir = path.resolve(fromEnv);
+    if (!existsSync(path.join(dir, MANIFEST_FILE))) {
+      throw new ModelError(`REVIVE_MODELS_DIR is ${dir}, but it holds no ${MANIFEST_FILE}.`, 'no-manifest');
+    }
+    return dir;
+  }
+  let dir = path.resolve(start);
+  for (;;) {
+    const candidate = path.join(dir, 'models');
+    if (existsSync(path.join(candidate, MANIFEST_FILE))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new ModelError(
+    `Could not find the models folder (models/${MANIFEST_FILE}) above ${start}. Reinstall Revive, or set REVIVE_MODELS_DIR.`,
+    'no-manifest',
+  );
+}
+
+const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function checkEntry(m: Record<string, unknown>, where: string): string | null {
+  if (!isStr(m.id)) return `${where}: no id`;
+  if (m.kind !== 'restore' && m.kind !== 'diffusion') return `${where} (${m.id}): kind must be restore or diffusion`;
+  if (!isStr(m.file) || path.isAbsolute(m.file) || m.file.split(/[\\/]/).includes('..')) {
+    return `${where} (${m.id}): file must be a path inside the models folder`;
+  }
+  if (!isStr(m.sha256) || !/^[0-9a-f]{64}$/i.test(m.sha256)) return `${where} (${m.id}): sha256 must be 64 hex digits`;
+  if (!Array.isArray(m.inputs) || !m.inputs.length || !m.inputs.every(isStr)) return `${where} (${m.id}): inputs`;
+  if (!Array.isArray(m.outputs) || !m.outputs.length || !m.outputs.every(isStr)) return `${where} (${m.id}): outputs`;
+  const vr = m.value_range;
+  if (!Array.isArray(vr) || vr.length !== 2 || !isNum(vr[0]) || !isNum(vr[1]) || vr[0] >= vr[1]) {
+    return `${where} (${m.id}): value_range must be [lo, hi]`;
+  }
+  if (!isNum(m.size_multiple) || m.size_multiple < 1 || !Number.isInteger(m.size_multiple)) {
+    return `${where} (${m.id}): size_multiple must be a positive integer`;
+  }
+  if (!isNum(m.tile) || m.tile < 1) return `${where} (${m.id}): tile must be positive`;
+  if (m.kind === 'restore' && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
+    return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
+  }
+  return null;
+}
+
+/** Reads and checks dir/manifest.json (shape only; files are checked by verifyModel). */
+export async function loadManifest(dir: string): Promise<Manifest> {
+  const file = path.join(dir, MANIFEST_FILE);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await fsp.readFile(file, 'utf8'));
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new ModelError(`The model list ${file} is missing. Reinstall Revive.`, 'no-manifest');
+    throw new ModelError(`The model list ${file} is damaged (${err.message}). Reinstall Revive.`, 'bad-manifest');
+  }
+  const m = raw as Record<string, unknown>;
+  if (!m || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.models)) {
+    throw new ModelError(`The model list ${file} is not a version 1 manifest. Reinstall Revive.`, 'bad-manifest');
+  }
+  const ids = new Set<string>();
+  for (const [i, e] of (m.models as Record<string, unknown>[]).entries()) {
+    const problem = checkEntry(e ?? {}, `models[${i}]`);
+    if (problem) throw new ModelError(`The model list ${file} is damaged: ${problem}. Reinstall Revive.`, 'bad-manifest');
+    if (ids.has(e.id as string)) throw new ModelError(`The model list ${file} lists ${e.id} twice.`, 'bad-manifest');
+    ids.add(e.id as string);
+  }
+  return {
+    version: 1,
+    default_restore: typeof m.default_restore === 'string' ? m.default_restore : '',
+    default_diffusion: typeof m.default_diffusion === 'string' ? m.default_diffusion : '',
+    models: m.models as ManifestModel[],
+  };
+}
+
+/**
+ * The model with this id (and kind), or the manifest's default for the kind. A default that is not set or not
+ * listed falls back to the first model of that kind, so the app keeps working while the manifest is being updated.
+ */
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore'): RestoreModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'diffusion'): DiffusionModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore' | 'diffusion'): ManifestModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore' | 'diffusion'): ManifestModel {
+  const ofKind = manifest.models.filter((m) => m.kind === kind);
+  if (id) {
+    const m = manifest.models.find((x) => x.id === id);
+    if (!m) {
+      const known = ofKind.map((x) => x.id).join(', ') || 'none';
+      throw new ModelError(`There is no model "${id}". Installed ${kind} models: ${known}.`, 'unknown-model');
+    }
+    if (m.kind !== kind) throw new ModelError(`Model "${id}" is a ${m.kind} model, not a ${kind} model.`, 'unknown-model');
+    return m;
+  }
+  const def = kind === 'restore' ? manifest.default_restore : manifest.default_diffusion;
+  const m = ofKind.find((x) => x.id === def) ?? ofKind[0];
+  if (!m) throw new ModelError(`No ${kind} model is installed. Reinstall Revive.`, 'no-model');
+  return m;
+}
+
+/** Absolute path of a model's file. */
+export function modelPath(dir: string, entry: Pick<ManifestModel, 'file'>): string {
+  return path.join(dir, entry.file);
+}
+
+/** How the messages name a file: the models folder's own name + the file, e.g. models/restore.onnx. */
+export function displayName(dir: string, entry: Pick<ManifestModel, 'file'>): string {
+  return `${path.basename(path.resolve(dir))}/${entry.file.replace(/\\/g, '/')}`;
+}
+
+/** sha256 (hex) of a file, streamed. */
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file, { highWaterMark: 1 << 20 })
+      .on('data', (c) => h.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+// path -> { mtimeMs, size, sha } so a model is hashed once per change, not once per job.
+const hashCache = new Map<string, { mtimeMs: number; size: number; sha: string }>();
+let hashCount = 0;
+/** How many files were actually hashed (not served from the cache) since start; for tests. */
+export const hashStats = (): { hashed: number } => ({ hashed: hashCount });
+
+/** Checks the model's file against the manifest's sha256; throws a ModelError naming the file when it differs. */
+export async function verifyModel(dir: string, entry: Pick<ManifestModel, 'file' | 'sha256'>): Promise<string> {
+  const file = modelPath(dir, entry);
+  const name = displayName(dir, entry);
+  let st;
+  try {
+    st = await fsp.stat(file);
+  } catch {
+    throw new ModelError(`Model file ${name} is missing. Reinstall Revive.`, 'missing');
+  }
+  let c = hashCache.get(file);
+  if (!c || c.mtimeMs !== st.mtimeMs || c.size !== st.size) {
+    const sha = await sha256File(file);
+    hashCount++;
+    c = { mtimeMs: st.mtimeMs, size: st.size, sha };
+    hashCache.set(file, c);
+  }
+  if (c.sha.toLowerCase() !== entry.sha256.toLowerCase()) {
+    throw new ModelError(`Model file ${name} is damaged (checksum mismatch). Reinstall Revive.`, 'damaged');
+  }
+  return file;
+}
+
+export interface ModelCheck {
+  id: string;
+  kind: 'restore' | 'diffusion';
+  name: string;
+  file: string;
+  bytes: number;
+  sha256Ok: boolean;
+  error?: string;
+}
+
+/** verifyModel over every listed model, never throwing (for `revive models` and getInfo). */
+export async function checkModels(dir: string, manifest: Manifest): Promise<ModelCheck[]> {
+  const out: ModelCheck[] = [];
+  for (const m of manifest.models) {
+    const base = { id: m.id, kind: m.kind, name: m.name, file: m.file, bytes: m.bytes };
+    try {
+      await verifyModel(dir, m);
+      out.push({ ...base, sha256Ok: true });
+    } catch (e) {
+      out.push({ ...base, sha256Ok: false, error: (e as Error).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands';
+import type { CliIO } from '../../src/cli/io';
+import { runCli } from '../../src/cli/main';
+import { parseRestoreArgs } from '../../src/cli/restore';
+import { availableProviders } from '../../src/core/inference/session';
+import { cbsd68, copyFixtureModels, FIXTURES, ROOT, rmrf, tmpDir } from './restore-helpers';
+
+const tmp = tmpDir('cli');
+afterAll(() => rmrf(tmp));
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(argv: string[], opts: { tty?: boolean; env?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Captured> {
+  let out = '';
+  let err = '';
+  const io: CliIO = {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    errIsTTY: opts.tty ?? false,
+    columns: 100,
+    env: { REVIVE_MODELS_DIR: FIXTURES, ...opts.env },
+    cwd: tmp,
+    signal: opts.signal,
+  };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+let folder: string;
+beforeAll(async () => {
+  folder = path.join(tmp, 'box');
+  fs.mkdirSync(path.join(folder, 'b'), { recursive: true });
+  const [a, b] = cbsd68(2);
+  await sharp(a).extract({ left: 40, top: 40, width: 100, height: 70 }).png().toFile(path.join(folder, 'a.png'));
+  await sharp(b).extract({ left: 0, top: 0, width: 90, height: 90 }).jpeg().toFile(path.join(folder, 'b', 'c.jpg'));
+  fs.writeFileSync(path.join(folder, 'broken.jpg'), Buffer.from('definitely not a jpeg'));
+});
+
+describe('revive (dispatch)', () => {
+  it('--help lists every command of the table and exits 0', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of COMMANDS) expect(r.out).toContain(c.name);
+    expect(r.out).toMatch(/usage: revive <command>/);
+  });
+
+  it('no command, or an unknown one, is a usage error (2) with the usage', async () => {
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(/usage: revive/);
+    const bad = await cli(['frobnicate']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown command "frobnicate"/);
+  });
+
+  it('restore --help prints the restore usage', async () => {
+    const r = await cli(['restore', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/usage: revive restore <files or folders\.\.\.> --out DIR/);
+    expect(r.out).toContain('--device');
+  });
+});
+
+describe('revive restore: usage errors exit 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['restore', 'x.jpg'], /--out DIR is required/],
+    [['restore', '--out', 'o'], /at least one photo or folder/],
+    [['restore', 'x.jpg', '--out', 'o', '--format', 'bmp'], /--format must be one of/],
+    [['restore', 'x.jpg', '--out', 'o', '--strength', '1.5'], /--strength must be a number from 0 to 1/],
+    [['restore', 'x.jpg', '--out', 'o', '--quality', '0'], /--quality must be an integer from 1 to 100/],
+    [['restore', 'x.jpg', '--out', 'o', '--device', 'tpu'], /--device must be one of auto, cpu, cuda, dml/],
+    [['restore', 'x.jpg', '--out', 'o', '--tile', 'big'], /--tile must be an integer/],
+    [['restore', 'x.jpg', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
+  ];
+  for (const [argv, msg] of cases) {
+    it(argv.slice(1).join(' '), async () => {
+      const r = await cli(argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(r.err).toContain('usage: revive restore');
+    });
+  }
+
+  it('parses every option', () => {
+    const a = parseRestoreArgs(
+      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json'],
+      '/base',
+    );
+    expect(a).toEqual({
+      inputs: ['/base/p1', '/base/dir'],
+      outDir: '/base/out',
+      settings: { modelId: 'm', device: 'cpu', strength: 0.25, tile: 256, format: 'webp', quality: 70 },
+      json: true,
+      threads: 0,
+    });
+  });
+});
+
+describe('revive restore', () => {
+  it('--json: one line per file, the corrupt one reported, a summary last, exit 1; the others are done', async () => {
+    const out = path.join(tmp, 'o1');
+    const r = await cli(['restore', folder, '--out', out, '--json', '--device', 'cpu']);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(4);
+    const files = lines.slice(0, 3);
+    expect(files.map((l) => path.relative(folder, l.input))).toEqual(['a.png', path.join('b', 'c.jpg'), 'broken.jpg']);
+    for (const l of files) expect(Object.keys(l).sort()).toEqual((l.status === 'error' ? ['error', 'input', 'ms', 'output', 'status'] : ['input', 'ms', 'output', 'status']));
+    expect(files.map((l) => l.status)).toEqual(['ok', 'ok', 'error']);
+    expect(files[2].error.length).toBeGreaterThan(5);
+    expect(lines[3]).toEqual({ summary: expect.objectContaining({ total: 3, ok: 2, failed: 1, skipped: 0 }) });
+    expect(fs.existsSync(path.join(out, 'a.png'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'b', 'c.jpg'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'broken.jpg'))).toBe(false);
+    expect(r.err).toMatch(/revive: using CPU \(requested: cpu\)/);
+  });
+
+  it('all good: exit 0; rerun: skipped (resume), exit 0; plain output names each file', async () => {
+    const out = path.join(tmp, 'o2');
+    const good = [path.join(folder, 'a.png'), path.join(folder, 'b')];
+    const r1 = await cli(['restore', ...good, '--out', out]);
+    expect(r1.code).toBe(0);
+    expect(r1.out).toMatch(/^ok {7}.*a\.png -> .*o2\/a\.png/m);
+    expect(r1.out).toMatch(/^ok {7}.*c\.jpg -> .*o2\/c\.jpg/m); // a folder's files keep their place under it
+    expect(r1.err).toMatch(/2 restored of 2/);
+    expect(r1.err).not.toContain('\r'); // no progress bar when stderr is not a terminal
+    const r2 = await cli(['restore', ...good, '--out', out, '--json']);
+    expect(r2.code).toBe(0);
+    const lines = r2.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.slice(0, 2).map((l) => l.status)).toEqual(['skipped', 'skipped']);
+    expect(lines[2].summary).toMatchObject({ skipped: 2, ok: 0 });
+  });
+
+  it('draws a progress bar on a terminal', async () => {
+    const r = await cli(['restore', path.join(folder, 'a.png'), '--out', path.join(tmp, 'o3'), '--tile', '32'], { tty: true });
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/\r\x1b\[2K\[#*\.*\] +\d+% \d\/1/);
+  });
+
+  it('--device cuda without CUDA falls back to the CPU and says why', async () => {
+    const r = await cli(['restore', path.join(folder, 'a.png'), '--out', path.join(tmp, 'o4'), '--device', 'cuda']);
+    expect(r.code).toBe(0);
+    if (!availableProviders().includes('cuda')) expect(r.err).toMatch(/using CPU \(requested: cuda\); CUDA not used: .{10,}/);
+  });
+
+  it('a damaged model: every file fails with the file named, exit 1', async () => {
+    const dir = copyFixtureModels(path.join(tmp, 'dm'));
+    const f = path.join(dir, 'restore-fixture.onnx');
+    const b = fs.readFileSync(f);
+    b[7] ^= 1;
+    fs.writeFileSync(f, b);
+    const r = await cli(['restore', path.join(folder, 'a.png'), '--out', path.join(tmp, 'o5')], { env: { REVIVE_MODELS_DIR: dir } });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('Model file models/restore-fixture.onnx is damaged (checksum mismatch). Reinstall Revive.');
+  });
+
+  it('an unknown --model is reported with the installed ones', async () => {
+    const r = await cli(['restore', path.join(folder, 'a.png'), '--out', path.join(tmp, 'o6'), '--model', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/There is no model "nope"\. Installed restore models: restore-fixture, restore-fixture-unet/);
+  });
+
+  it('nothing to restore: exit 1 with a message', async () => {
+    const empty = path.join(tmp, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    const r = await cli(['restore', empty, '--out', path.join(tmp, 'o7')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no photos found/);
+  });
+});
+
+describe('revive models', () => {
+  it('lists the models with their checksum state and the providers', async () => {
+    const r = await cli(['models']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/restore-fixture +restore .*sha256 ok +\(default\)/);
+    expect(r.out).toMatch(/execution providers\n {2}cuda /);
+    expect(r.out).toMatch(/ {2}cpu +available/);
+    const j = await cli(['models', '--json']);
+    const obj = JSON.parse(j.out);
+    expect(obj.models.map((m: { id: string }) => m.id)).toContain('restore-fixture-unet');
+    expect(obj.providers.find((p: { provider: string }) => p.provider === 'cpu').available).toBe(true);
+  });
+
+  it('exits 1 and names the damaged file', async () => {
+    const dir = copyFixtureModels(path.join(tmp, 'dm2'));
+    fs.appendFileSync(path.join(dir, 'restore-fixture-unet.onnx'), 'junk');
+    const r = await cli(['models'], { env: { REVIVE_MODELS_DIR: dir } });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/restore-fixture-unet .*BAD: Model file models\/restore-fixture-unet\.onnx is damaged/);
+  });
+
+  it('finds the repository models/ without REVIVE_MODELS_DIR', async () => {
+    const r = await cli(['models', '--json'], { env: { REVIVE_MODELS_DIR: '' } });
+    expect(JSON.parse(r.out).modelsDir).toBe(path.join(ROOT, 'models'));
+  });
+});
