@@ -1,0 +1,150 @@
+// Electron main process: the window, its security settings, the IPC handlers and the utility process that hosts the
+// engine. Deliberately thin: the logic lives in pure modules tested without Electron (security, dispatch,
+// engine-protocol, job-effects, paths); this file only wires them to Electron's objects.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  powerSaveBlocker,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+  type WebContents,
+} from 'electron';
+import { createDispatcher } from './dispatch';
+import { EngineClient } from './engine-protocol';
+import { registerIpc, relayEvent } from './ipc';
+import { JobEffects } from './job-effects';
+import { modelsDirFor, windowUrlFor } from './paths';
+import { APP_ENTRY, APP_SCHEME, CSP, isAppUrl, mimeType, resolveAppFile, secureWebPreferences } from './security';
+
+const rendererRoot = path.join(__dirname, '../renderer');
+const preloadFile = path.join(__dirname, '../preload/index.js');
+const engineHostFile = path.join(__dirname, 'engine-host.js');
+
+// the renderer is served from app://revive/, a standard secure origin, so 'self' in the CSP means exactly the app
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } },
+]);
+app.enableSandbox();
+
+let win: BrowserWindow | null = null;
+const appUrl = () => windowUrlFor(app.isPackaged, process.env, APP_ENTRY);
+
+function hardenContents(contents: WebContents): void {
+  contents.on('will-navigate', (e, url) => {
+    if (!isAppUrl(url, appUrl())) e.preventDefault();
+  });
+  contents.on('will-redirect', (e, url) => {
+    if (!isAppUrl(url, appUrl())) e.preventDefault();
+  });
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+function startEngine(): EngineClient {
+  const userData = app.getPath('userData');
+  const modelsDir = modelsDirFor({
+    isPackaged: app.isPackaged,
+    resourcesPath: process.resourcesPath,
+    appPath: app.getAppPath(),
+    env: process.env,
+  });
+  return new EngineClient(() =>
+    utilityProcess.fork(
+      engineHostFile,
+      [`--models-dir=${modelsDir}`, `--user-data-dir=${userData}`, `--version=${app.getVersion()}`],
+      { serviceName: 'Revive engine', stdio: 'inherit' },
+    ),
+  );
+}
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1320,
+    height: 860,
+    minWidth: 960,
+    minHeight: 620,
+    show: false,
+    title: 'Revive',
+    backgroundColor: '#141517',
+    autoHideMenuBar: true,
+    ...(process.platform === 'linux' ? { icon: path.join(rendererRoot, 'icon.png') } : {}),
+    webPreferences: secureWebPreferences(preloadFile, !app.isPackaged),
+  });
+  w.once('ready-to-show', () => w.show());
+  w.on('closed', () => {
+    if (win === w) win = null;
+  });
+  void w.loadURL(appUrl());
+  return w;
+}
+
+async function serveApp(request: Request): Promise<Response> {
+  const file = resolveAppFile(request.url, rendererRoot);
+  if (!file) return new Response('Not found', { status: 404 });
+  try {
+    const body = await fsp.readFile(file);
+    return new Response(new Uint8Array(body), {
+      headers: { 'content-type': mimeType(file), 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+    });
+  } catch {
+    return new Response('Not found', { status: 404 });
+  }
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+
+  app.on('web-contents-created', (_e, contents) => hardenContents(contents));
+
+  void app.whenReady().then(() => {
+    protocol.handle(APP_SCHEME, serveApp);
+    // no camera, microphone, notifications, geolocation...: the app asks for nothing
+    session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+
+    const engine = startEngine();
+    const effects = new JobEffects({
+      setProgress: (fraction) => win?.setProgressBar(fraction),
+      blockSleep: () => powerSaveBlocker.start('prevent-app-suspension'),
+      unblockSleep: (id) => powerSaveBlocker.stop(id),
+    });
+    engine.on((m) => {
+      relayEvent(win?.webContents, m);
+      effects.handle(m);
+    });
+
+    const dispatch = createDispatcher({
+      engine,
+      platform: process.platform,
+      chooseFolder: async () => {
+        const opts: Electron.OpenDialogOptions = { properties: ['openDirectory', 'createDirectory'] };
+        const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+        return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
+      },
+      showInFolder: async (p) => shell.showItemInFolder(p),
+    });
+    registerIpc(dispatch, appUrl);
+
+    win = createWindow();
+    app.on('activate', () => {
+      if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+    });
+    app.on('before-quit', () => effects.dispose());
+  });
+
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

@@ -1,0 +1,392 @@
+// The page's state (Svelte 5 runes): the queue of photos, the running job, settings, app info and the notice line.
+// Everything the app does goes through window.revive; job events arrive through onJobEvent and are folded in here.
+// The plain Maps and Sets here are bookkeeping that nothing renders, so they are deliberately not reactive.
+/* eslint-disable svelte/prefer-svelte-reactivity */
+import type { AppInfo } from '../../shared/api';
+import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings';
+import type { JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../../shared/types';
+import { baseName, dirName, errorText, plural } from './format';
+import { release, TaskQueue, toPicture, type Picture } from './preview';
+
+export type ItemStatus = 'waiting' | 'queued' | 'working' | 'done' | 'skipped' | 'error' | 'cancelled';
+
+export interface QueueItem {
+  id: number;
+  path: string;
+  name: string;
+  /** The dropped path it came from: itself, or the folder it was found in. */
+  source: string;
+  thumb: Picture | null;
+  thumbError: string | null;
+  status: ItemStatus;
+  progress: number; // 0..1 of this file
+  output: string | null;
+  error: string | null;
+  ms: number | null;
+}
+
+export interface JobProgress {
+  id: string;
+  done: number;
+  total: number;
+  fraction: number;
+  etaMs: number | null;
+  cancelling: boolean;
+}
+
+export interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+}
+
+const THUMB_SIZE = 192;
+const RETRYABLE: ItemStatus[] = ['waiting', 'error', 'cancelled'];
+
+export class AppState {
+  items = $state<QueueItem[]>([]);
+  selectedId = $state<number | null>(null);
+  settings = $state<Settings>({ ...DEFAULT_SETTINGS });
+  info = $state<AppInfo | null>(null);
+  job = $state<JobProgress | null>(null);
+  summary = $state<JobSummary | null>(null);
+  provider = $state<ProviderReport | null>(null);
+  notice = $state<Notice | null>(null);
+  adding = $state(false);
+  mode = $state<'restore' | 'refine'>('restore');
+
+  selected = $derived(this.items.find((i) => i.id === this.selectedId) ?? null);
+  running = $derived(this.job !== null);
+  pending = $derived(this.items.filter((i) => RETRYABLE.includes(i.status)));
+  restoreModel = $derived(this.info?.models.find((m) => m.kind === 'restore' && m.sha256Ok) ?? null);
+  modelProblem = $derived.by(() => {
+    if (!this.info) return null;
+    if (this.restoreModel) return null;
+    const bad = this.info.models.find((m) => m.kind === 'restore' || m.error);
+    return bad?.error ?? 'No restore model is installed. Reinstall Revive to get it back.';
+  });
+
+  private nextId = 1;
+  private readonly jobFiles = new Map<string, Map<number, number>>(); // jobId -> file index -> item id
+  private readonly folders = new Set<string>();
+  private readonly finished = new Set<string>(); // jobs whose 'done' was seen
+  private readonly thumbs = new TaskQueue(2);
+  private readonly thumbsAsked = new Set<number>();
+  private off: (() => void) | null = null;
+
+  constructor(private readonly api = window.revive) {}
+
+  async init(): Promise<void> {
+    this.off = this.api.onJobEvent((e) => this.onJobEvent(e));
+    try {
+      const [info, settings] = await Promise.all([this.api.getInfo(), this.api.getSettings()]);
+      this.info = info;
+      this.settings = settings;
+      this.provider = info.lastProvider;
+    } catch (e) {
+      this.say('error', `Revive could not start its photo engine: ${errorText(e)}`);
+    }
+  }
+
+  dispose(): void {
+    this.off?.();
+    for (const i of this.items) release(i.thumb);
+  }
+
+  say(kind: Notice['kind'], text: string): void {
+    this.notice = { kind, text };
+  }
+
+  private item(id: number): QueueItem | undefined {
+    return this.items.find((i) => i.id === id);
+  }
+
+  // ---- adding photos ----
+
+  /** Adds dropped or chosen files and folders (folders are searched for photos). */
+  async addPaths(paths: string[]): Promise<void> {
+    const unique = [...new Set(paths.filter((p) => typeof p === 'string' && p.length > 0))];
+    if (unique.length === 0) {
+      this.say('error', 'Revive could not tell where those files are. Try adding them with “Add photos…”.');
+      return;
+    }
+    this.adding = true;
+    const known = new Set(this.items.map((i) => i.path));
+    const added: QueueItem[] = [];
+    const nothing: string[] = [];
+    try {
+      for (const p of unique) {
+        let files: string[];
+        try {
+          files = await this.api.expandInputs([p]);
+        } catch (e) {
+          this.say('error', `Could not open ${baseName(p)}: ${errorText(e)}`);
+          continue;
+        }
+        const isFolder = !(files.length === 1 && files[0] === p);
+        if (isFolder) this.folders.add(p);
+        if (files.length === 0) nothing.push(baseName(p));
+        for (const f of files) {
+          if (known.has(f)) continue;
+          known.add(f);
+          added.push(this.newItem(f, p));
+        }
+      }
+    } finally {
+      this.adding = false;
+    }
+    if (added.length) {
+      this.items.push(...added);
+      if (this.selectedId === null) this.selectedId = added[0].id;
+      this.summary = null;
+    }
+    if (nothing.length) {
+      this.say(
+        'info',
+        `${nothing.join(', ')}: no photos Revive can read (it reads JPEG, PNG, TIFF, WebP, AVIF, GIF and HEIC).`,
+      );
+    } else if (added.length) this.notice = null;
+  }
+
+  private newItem(path: string, source: string): QueueItem {
+    return {
+      id: this.nextId++,
+      path,
+      name: baseName(path),
+      source,
+      thumb: null,
+      thumbError: null,
+      status: 'waiting',
+      progress: 0,
+      output: null,
+      error: null,
+      ms: null,
+    };
+  }
+
+  /** Loads a photo's thumbnail once (the list asks when the row scrolls into view). */
+  async loadThumb(id: number): Promise<void> {
+    const it = this.item(id);
+    if (!it || this.thumbsAsked.has(id)) return;
+    this.thumbsAsked.add(id);
+    try {
+      const p = await this.thumbs.run(() => this.api.loadPreview(it.path, THUMB_SIZE));
+      const live = this.item(id);
+      if (live) live.thumb = toPicture(p);
+    } catch (e) {
+      const live = this.item(id);
+      if (live) live.thumbError = errorText(e);
+    }
+  }
+
+  async addFolder(): Promise<void> {
+    try {
+      const dir = await this.api.chooseFolder();
+      if (dir) await this.addPaths([dir]);
+    } catch (e) {
+      this.say('error', errorText(e));
+    }
+  }
+
+  remove(id: number): void {
+    if (this.running) return;
+    const it = this.item(id);
+    if (!it) return;
+    release(it.thumb);
+    this.items = this.items.filter((i) => i.id !== id);
+    if (this.selectedId === id) this.selectedId = this.items[0]?.id ?? null;
+  }
+
+  clear(): void {
+    if (this.running) return;
+    for (const i of this.items) release(i.thumb);
+    this.items = [];
+    this.selectedId = null;
+    this.summary = null;
+    this.folders.clear();
+  }
+
+  select(id: number): void {
+    this.selectedId = id;
+  }
+
+  // ---- settings ----
+
+  async saveSettings(patch: Partial<Settings>): Promise<void> {
+    this.settings = { ...this.settings, ...patch };
+    try {
+      this.settings = await this.api.setSettings(patch);
+    } catch (e) {
+      this.say('error', `Could not save the setting: ${errorText(e)}`);
+    }
+  }
+
+  async chooseOutput(): Promise<string | null> {
+    try {
+      const dir = await this.api.chooseFolder();
+      if (dir) await this.saveSettings({ outDir: dir });
+      return dir;
+    } catch (e) {
+      this.say('error', errorText(e));
+      return null;
+    }
+  }
+
+  restoreSettings(): RestoreSettings {
+    const s = this.settings;
+    return {
+      device: s.device,
+      strength: s.strength,
+      format: s.format,
+      quality: s.quality,
+      ...(s.tile > 0 ? { tile: s.tile } : {}),
+    };
+  }
+
+  // ---- restore jobs ----
+
+  /** The inputs of a job for these items: a whole folder when all of its photos are in, else the files. */
+  private inputsFor(todo: QueueItem[]): string[] {
+    const bySource = new Map<string, QueueItem[]>();
+    for (const i of todo) bySource.set(i.source, [...(bySource.get(i.source) ?? []), i]);
+    const inputs: string[] = [];
+    for (const [source, group] of bySource) {
+      const all = this.items.filter((i) => i.source === source);
+      if (this.folders.has(source) && all.length === group.length) inputs.push(source);
+      else inputs.push(...group.map((i) => i.path));
+    }
+    return inputs;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const todo = this.pending;
+    if (todo.length === 0) {
+      this.say('info', this.items.length ? 'Every photo in the list is already restored.' : 'Add some photos first.');
+      return;
+    }
+    if (this.modelProblem) {
+      this.say('error', this.modelProblem);
+      return;
+    }
+    const outDir = this.settings.outDir || (await this.chooseOutput());
+    if (!outDir) {
+      this.say('info', 'Choose where the restored photos should go, then press Restore again.');
+      return;
+    }
+    this.notice = null;
+    this.summary = null;
+    for (const i of todo) Object.assign(i, { status: 'queued', progress: 0, error: null });
+    const ids = todo.map((i) => i.id);
+    try {
+      const { jobId } = await this.api.startRestore({
+        inputs: this.inputsFor(todo),
+        outDir,
+        settings: this.restoreSettings(),
+      });
+      // the job's 'start' event may already have set this.job (events and replies travel separately)
+      if (!this.job && !this.finished.has(jobId)) {
+        this.job = { id: jobId, done: 0, total: todo.length, fraction: 0, etaMs: null, cancelling: false };
+      }
+    } catch (e) {
+      for (const id of ids) {
+        const it = this.item(id);
+        if (it && it.status === 'queued') it.status = 'waiting';
+      }
+      this.say('error', `Could not start restoring: ${errorText(e)}`);
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const job = this.job;
+    if (!job || job.cancelling) return;
+    job.cancelling = true;
+    try {
+      await this.api.cancelJob(job.id);
+    } catch (e) {
+      this.say('error', `Could not cancel: ${errorText(e)}`);
+    }
+  }
+
+  private itemAt(jobId: string, index: number): QueueItem | undefined {
+    const id = this.jobFiles.get(jobId)?.get(index);
+    return id === undefined ? undefined : this.item(id);
+  }
+
+  onJobEvent(e: JobEvent): void {
+    switch (e.type) {
+      case 'start': {
+        const map = new Map<number, number>();
+        const byPath = new Map(this.items.map((i) => [i.path, i]));
+        e.files.forEach((f, index) => {
+          let it = byPath.get(f.input);
+          if (!it) {
+            it = this.newItem(f.input, dirName(f.input));
+            this.items.push(it);
+            it = this.items[this.items.length - 1];
+          }
+          Object.assign(it, { status: 'queued', output: f.output, progress: 0, error: null });
+          map.set(index, it.id);
+        });
+        this.jobFiles.set(e.jobId, map);
+        if (!this.job || this.job.id === e.jobId) {
+          this.job = { id: e.jobId, done: 0, total: e.files.length, fraction: 0, etaMs: null, cancelling: this.job?.cancelling ?? false };
+        }
+        break;
+      }
+      case 'provider':
+        this.provider = e.report;
+        if (this.info) this.info.lastProvider = e.report;
+        break;
+      case 'file-start': {
+        const it = this.itemAt(e.jobId, e.index);
+        if (it) Object.assign(it, { status: 'working', progress: 0, output: e.output });
+        break;
+      }
+      case 'file-progress': {
+        const it = this.itemAt(e.jobId, e.index);
+        if (it) it.progress = e.fraction;
+        break;
+      }
+      case 'file-done': {
+        const it = this.itemAt(e.jobId, e.index);
+        if (!it) break;
+        const r = e.result;
+        const status: ItemStatus =
+          r.status === 'ok' ? 'done' : r.status === 'skipped' ? 'skipped' : r.status === 'error' ? 'error' : 'cancelled';
+        Object.assign(it, {
+          status,
+          progress: status === 'done' || status === 'skipped' ? 1 : it.progress,
+          output: r.output || it.output,
+          error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
+          ms: r.ms,
+        });
+        const sel = this.selected;
+        if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;
+        break;
+      }
+      case 'progress':
+        if (this.job && this.job.id === e.jobId) {
+          Object.assign(this.job, { done: e.done, total: e.total, fraction: e.fraction, etaMs: e.etaMs });
+        }
+        break;
+      case 'done': {
+        const cancelled = this.job?.cancelling ?? false;
+        for (const id of this.jobFiles.get(e.jobId)?.values() ?? []) {
+          const it = this.item(id);
+          if (it && (it.status === 'queued' || it.status === 'working')) {
+            if (cancelled) it.status = 'cancelled';
+            else Object.assign(it, { status: 'error', error: 'Not restored: the job ended before this photo.' });
+          }
+        }
+        this.jobFiles.delete(e.jobId);
+        this.finished.add(e.jobId);
+        if (!this.job || this.job.id === e.jobId) this.job = null;
+        this.summary = e.summary;
+        if (e.summary.failed > 0) {
+          this.say('error', `${plural(e.summary.failed, 'photo')} could not be restored. The list says why.`);
+        }
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Words and numbers for people: time left, durations, provider reports, statuses, error messages.
+import type { ProviderReport } from '../../shared/types';
+
+export function formatEta(ms: number | null): string {
+  if (ms === null) return 'estimating time left…';
+  const s = Math.round(ms / 1000);
+  if (s < 5) return 'almost done';
+  if (s < 60) return `about ${Math.max(5, Math.round(s / 5) * 5)} s left`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `about ${m} min left`;
+  const h = Math.floor(m / 60);
+  return `about ${h} h ${m % 60} min left`;
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+const PROVIDER_NAMES: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'NVIDIA GPU (CUDA)',
+  dml: 'GPU (DirectML)',
+  auto: 'Automatic',
+};
+
+export function providerName(p: string): string {
+  return PROVIDER_NAMES[p] ?? p.toUpperCase();
+}
+
+/** "CPU" or "CPU (NVIDIA GPU (CUDA) not used: <reason>)". */
+export function describeProvider(r: ProviderReport | null): { label: string; detail: string | null } {
+  if (!r) return { label: 'Not started yet', detail: null };
+  const label = providerName(r.used);
+  if (r.fallbacks.length === 0) return { label, detail: null };
+  const detail = r.fallbacks.map((f) => `${providerName(f.provider)} not used: ${f.reason}`).join(' · ');
+  return { label, detail };
+}
+
+export function baseName(p: string): string {
+  const parts = p.split(/[\\/]/);
+  return parts[parts.length - 1] || p;
+}
+
+export function dirName(p: string): string {
+  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+  return i <= 0 ? p.slice(0, i + 1) : p.slice(0, i);
+}
+
+/** The message of a rejected call, without JavaScript's wrapping. */
+export function errorText(e: unknown): string {
+  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : 'Something went wrong.';
+  return raw.replace(/^Error invoking remote method '[^']*': /, '').replace(/^[A-Za-z]*Error: /, '') || 'Something went wrong.';
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The end of a long path, which says the most: "…/photos/restored". */
+export function shortPath(p: string, max = 34): string {
+  if (p.length <= max) return p;
+  const parts = p.split(/[\\/]/).filter(Boolean);
+  let out = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const next = out ? `${parts[i]}/${out}` : parts[i];
+    if (next.length + 2 > max && out) break;
+    out = next;
+  }
+  return `…/${out}`;
+}
+
+/** An engine message about one file, said from the list's point of view: its full path becomes "This file" at the
+ *  start (the list already shows the name) and the bare name elsewhere. */
+export function aboutFile(message: string, path: string): string {
+  const name = baseName(path);
+  for (const q of [`"${path}"`, `“${path}”`, `'${path}'`, path]) {
+    if (message.startsWith(q)) {
+      message = `This file${message.slice(q.length)}`;
+      break;
+    }
+  }
+  return message.split(path).join(name);
+}

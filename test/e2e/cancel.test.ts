@@ -1,0 +1,58 @@
+// A person starts a batch, watches its progress (time left, the bar) and cancels it: the photos already done stay,
+// the rest are marked cancelled, no partial file is left, and they can be restored later.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+
+let tmp: string;
+let out: string;
+let app: AppUnderTest;
+const PHOTOS = ['b.png', 'c.png', 'd.png', 'e.png', 'f.png', 'g.png'].map((f) => path.join(OLD_PHOTOS, f));
+
+beforeAll(async () => {
+  tmp = tmpDir('e2e-cancel');
+  out = path.join(tmp, 'restored');
+  app = await launchApp({ userDataDir: path.join(tmp, 'user'), settings: { outDir: out, format: 'jpeg', quality: 85 } });
+});
+
+afterAll(async () => {
+  await app?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('cancel a batch', () => {
+  it('shows progress while running, stops on Cancel, keeps what is done and leaves no partial file', async () => {
+    const { page } = app;
+    await app.drop(PHOTOS);
+    const rows = page.getByTestId('queue-item');
+    await expect.poll(() => rows.count()).toBe(PHOTOS.length);
+
+    await page.getByTestId('restore').click();
+    await page.locator('[data-testid="queue-item"][data-status="working"]').first().waitFor({ timeout: 20_000 });
+    await visible(page.getByTestId('status-progress'));
+    expect(await page.getByTestId('status-progress').textContent()).toMatch(/Restoring \d of 6 photos · \d+% · /);
+    await app.screenshot('app-running.png');
+    await page.getByTestId('cancel').click();
+
+    await visible(page.getByTestId('status-summary'), 30_000);
+    const statuses = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+    const done = statuses.filter((s) => s === 'done').length;
+    const cancelled = statuses.filter((s) => s === 'cancelled').length;
+    expect(cancelled).toBeGreaterThan(0);
+    expect(done + cancelled).toBe(PHOTOS.length);
+    expect(await page.getByTestId('status-summary').textContent()).toMatch(new RegExp(`${done} restored, ${cancelled} cancelled`));
+
+    // exactly the finished photos were written, whole, and nothing else (no temp files)
+    const written = fs.existsSync(out) ? fs.readdirSync(out) : [];
+    expect(written.sort()).toEqual(
+      PHOTOS.filter((_, i) => statuses[i] === 'done')
+        .map((p) => path.basename(p, '.png') + '.jpg')
+        .sort(),
+    );
+
+    // the cancelled ones can be restored later
+    expect(await page.getByTestId('restore').textContent()).toMatch(new RegExp(`Try ${cancelled} photos? again`));
+    expect(app.problems).toEqual([]);
+  });
+});

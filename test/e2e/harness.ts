@@ -1,0 +1,225 @@
+// End-to-end harness: the built renderer (out/renderer) served from 127.0.0.1 with the app's CSP, opened in Debian's
+// Chromium through playwright-core, with window.revive implemented (test/e2e/page/revive-harness.js) by forwarding
+// each call through a binding to main's own dispatcher (src/main/dispatch: the same validation) over a real
+// EngineService running in this process. Only webUtils.getPathForFile is replaced (see revive-harness.js).
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { EngineService } from '../../src/core/service';
+import { createDispatcher } from '../../src/main/dispatch';
+import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
+import type { Method } from '../../src/shared/validate';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const RENDERER = path.join(ROOT, 'out/renderer');
+/**
+ * The models the engine loads. The e2e tests use the engine engineer's small fixture models (test/fixtures/models)
+ * so they run in seconds; set REVIVE_E2E_MODELS=models to run them against the shipped models instead.
+ */
+export const MODELS = path.resolve(ROOT, process.env.REVIVE_E2E_MODELS ?? 'test/fixtures/models');
+export const DATASETS = path.resolve(ROOT, '../shared/datasets');
+export const OLD_PHOTOS = path.join(DATASETS, 'old-photos');
+export const CBSD68 = path.join(DATASETS, 'val/cbsd68');
+export const CHROMIUM = process.env.REVIVE_CHROMIUM ?? '/usr/bin/chromium';
+/** Where the tests' screenshots go (to look at when one fails); docs-screenshots.shots.ts (npm run screenshots) writes docs/app-*.png. */
+export const SHOTS = path.join(ROOT, 'test/.tmp/e2e-shots');
+
+export function tmpDir(prefix: string): string {
+  const base = path.join(ROOT, 'test/.tmp');
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+/** A static server for out/renderer that sends the app's CSP header, like main's app:// handler. */
+export async function serveRenderer(root = RENDERER): Promise<{ url: string; close(): Promise<void> }> {
+  const base = path.resolve(root);
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let rel = decodeURIComponent(u.pathname);
+    if (rel === '/') rel = '/index.html';
+    const file = path.resolve(base, `.${rel}`);
+    if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end('Not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': mimeType(file), 'content-security-policy': CSP, 'cache-control': 'no-store' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/index.html`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---- Uint8Array over JSON: { __u8: base64 } (the page side is in revive-harness.js) ----
+
+export function encode(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { __u8: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (Array.isArray(v)) return v.map(encode);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
+  return v;
+}
+
+export function decode(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decode);
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    if (typeof o.__u8 === 'string' && Object.keys(o).length === 1) return new Uint8Array(Buffer.from(o.__u8, 'base64'));
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decode(x)]));
+  }
+  return v;
+}
+
+/** What the page's harness script offers to the tests. */
+interface PageHarness {
+  drop(selector: string, files: { name: string; path: string; size?: number; type?: string }[]): number;
+}
+
+export interface AppUnderTest {
+  page: Page;
+  engine: EngineService;
+  /** Every request the page made, in order (method and decoded arguments). */
+  calls: { method: string; args: unknown[] }[];
+  /** Messages the page logged as errors, CSP violations and uncaught exceptions. */
+  problems: string[];
+  /** The folder chooseFolder answers next (the dialog a person would use). */
+  nextFolder: string | null;
+  revealed: string[];
+  /** Drops real files or folders on the window, as a drag from the file manager would. */
+  drop(paths: string[]): Promise<void>;
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  userDataDir: string;
+  /** Settings stored before the page opens (as a person's earlier session would have left them). */
+  settings?: Parameters<EngineService['setSettings']>[0];
+  viewport?: { width: number; height: number };
+  /** Default: MODELS. */
+  modelsDir?: string;
+  /** Default: SHOTS. */
+  shotsDir?: string;
+}
+
+export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
+  const engine = new EngineService({ modelsDir: opts.modelsDir ?? MODELS, userDataDir: opts.userDataDir });
+  if (opts.settings) await engine.setSettings(opts.settings);
+  const server = await serveRenderer();
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-chromium-'));
+  const context: BrowserContext = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: opts.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: 'dark',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+
+  const app: AppUnderTest = {
+    page,
+    engine,
+    calls: [],
+    problems: [],
+    nextFolder: null,
+    revealed: [],
+    async drop(paths) {
+      const files = paths.map((p) => ({ name: path.basename(p), path: p, size: 0 }));
+      // (runs in the page: only what is written inside the function exists there)
+      await page.evaluate(
+        ({ files }) =>
+          (globalThis as unknown as { __reviveTest: PageHarness }).__reviveTest.drop('[data-testid="drop-zone"]', files),
+        { files },
+      );
+    },
+    async screenshot(name) {
+      const dir = opts.shotsDir ?? SHOTS;
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, name);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      off();
+      await context.close().catch(() => undefined);
+      await server.close();
+      await engine.dispose();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+
+  page.on('console', (m) => {
+    if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) app.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => app.problems.push(`uncaught: ${e.message}`));
+
+  // the same dispatcher main uses: validate against src/shared/validate, then call the engine
+  const dispatch = createDispatcher({
+    engine,
+    platform: process.platform,
+    chooseFolder: async () => {
+      const f = app.nextFolder;
+      app.nextFolder = null;
+      return f;
+    },
+    showInFolder: async (p) => {
+      app.revealed.push(p);
+    },
+  });
+  await page.exposeBinding('__reviveCall', async (source, method: string, args: unknown) => {
+    // main's sender check: only the top frame of the app's own page may ask
+    if (!isTrustedSender({ url: source.frame.url(), parent: source.frame.parentFrame() }, server.url)) {
+      return { error: "Refused: this request did not come from Revive's own window." };
+    }
+    const decoded = decode(args) as unknown[];
+    app.calls.push({ method, args: decoded });
+    try {
+      return { value: encode(await dispatch(method as Method, decoded)) };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) };
+    }
+  });
+  await page.addInitScript({ path: path.join(__dirname, 'page/revive-harness.js') });
+
+  // engine events to the page, in order (each waits for the previous one to be delivered)
+  let chain: Promise<unknown> = Promise.resolve();
+  const off = engine.on((m) => {
+    const payload = { channel: m.channel, event: encode(m.event) };
+    chain = chain
+      .then(() =>
+        page.evaluate(
+          ({ channel, event }) =>
+            (globalThis as unknown as { __reviveEmit(c: string, e: unknown): void }).__reviveEmit(channel, event),
+          payload,
+        ),
+      )
+      .catch(() => undefined);
+  });
+
+  await page.goto(server.url);
+  await page.getByTestId('status').waitFor();
+  return app;
+}
+
+/** Waits until the element is visible (playwright-core has no test runner's expect; vitest's expect.poll does the rest). */
+export async function visible(locator: Locator, timeout = 20_000): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout });
+}

@@ -1,0 +1,116 @@
+// Refine with strokes: a person restores a photo, switches to Refine, paints over a spot (undo and redo work),
+// refines it into a new round, compares, saves it, goes back to the start and refines a masked area without colour.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+
+const PHOTO = path.join(OLD_PHOTOS, 'h.png'); // 372 x 524
+let tmp: string;
+let out: string;
+let app: AppUnderTest;
+
+beforeAll(async () => {
+  tmp = tmpDir('e2e-refine');
+  out = path.join(tmp, 'out');
+  app = await launchApp({ userDataDir: path.join(tmp, 'user'), settings: { outDir: out, refineSteps: 10 } });
+});
+
+afterAll(async () => {
+  await app?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function paint(dx: number, dy: number, len: number) {
+  const stage = app.page.getByTestId('refine-canvas');
+  const b = (await stage.boundingBox())!;
+  const x = b.x + b.width / 2 + dx;
+  const y = b.y + b.height / 2 + dy;
+  await app.page.mouse.move(x, y);
+  await app.page.mouse.down();
+  for (let i = 1; i <= 8; i++) await app.page.mouse.move(x + (len * i) / 8, y + (i % 2) * 6);
+  await app.page.mouse.up();
+}
+
+async function alphaPixels(png: Uint8Array) {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  let n = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+  return { n, width: info.width, height: info.height };
+}
+
+describe('refine with strokes', () => {
+  it('paints, undoes and redoes, refines into a round, compares and saves it', async () => {
+    const { page } = app;
+    await app.drop([PHOTO]);
+    await page.getByTestId('restore').click();
+    await expect.poll(() => page.getByTestId('queue-item').getAttribute('data-status')).toBe('done');
+
+    await page.getByRole('button', { name: 'Refine', exact: true }).click();
+    await visible(page.getByTestId('refine-photo'));
+    expect(await page.getByTestId('refine-source').textContent()).toMatch(/Restored h.png/);
+    await expect.poll(() => page.getByTestId('round').count()).toBe(1);
+
+    const undo = page.getByTestId('undo');
+    const redo = page.getByTestId('redo');
+    expect(await undo.isDisabled()).toBe(true);
+    await page.getByTestId('brush-size').fill('40');
+    await paint(-60, -40, 120);
+    expect(await undo.isEnabled()).toBe(true);
+    await undo.click();
+    expect(await redo.isEnabled()).toBe(true);
+    await redo.click();
+    expect(await redo.isDisabled()).toBe(true);
+    await paint(-40, 30, 80);
+    await app.screenshot('app-refine.png');
+
+    await page.getByTestId('refine-run').click();
+    await expect.poll(() => page.getByTestId('round').count(), { timeout: 45_000 }).toBe(2);
+    await visible(page.getByTestId('compare-after'));
+    expect(await page.locator('[data-testid="round"][aria-current="true"]').getAttribute('data-round')).toBe('Round 1');
+
+    // what was sent: the restored photo, and strokes as a PNG the photo's size with the painted pixels
+    const call = app.calls.find((c) => c.method === 'startRefine')!;
+    const req = call.args[0] as { source: { path: string }; strokes: Uint8Array; mask?: Uint8Array; settings: { steps: number } };
+    expect(req.source).toEqual({ path: path.join(out, 'h.png') });
+    expect(req.mask).toBeUndefined();
+    expect(req.settings.steps).toBe(10);
+    const painted = await alphaPixels(req.strokes);
+    expect([painted.width, painted.height]).toEqual([372, 524]);
+    expect(painted.n).toBeGreaterThan(500);
+    await app.screenshot('app-refine-result.png');
+
+    await page.getByTestId('refine-save').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/Saved h-refined-1-\d{8}-\d{6}\.png in /);
+    const files = fs.readdirSync(out).filter((f) => f.includes('refined'));
+    expect(files).toEqual([expect.stringMatching(/^h-refined-1-\d{8}-\d{6}\.png$/)]); // and no temp file left
+    const saved = path.join(out, files[0]);
+    const meta = await sharp(saved).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 372, 524]);
+    expect(app.problems).toEqual([]);
+  });
+
+  it('goes back to the start and refines a masked area without painting colour', async () => {
+    const { page } = app;
+    await page.locator('[data-testid="round"][data-round="Start"]').click();
+    expect(await page.locator('[data-testid="round"][aria-current="true"]').getAttribute('data-round')).toBe('Start');
+    await visible(page.getByTestId('refine-canvas'));
+    await page.getByTestId('mask-only').click();
+    await paint(0, 0, 60);
+    const before = app.calls.filter((c) => c.method === 'startRefine').length;
+    await page.getByTestId('refine-run').click();
+    await expect.poll(() => page.getByTestId('round').count(), { timeout: 45_000 }).toBe(3);
+
+    const req = app.calls.filter((c) => c.method === 'startRefine')[before].args[0] as {
+      source: unknown;
+      strokes: Uint8Array;
+      mask?: Uint8Array;
+    };
+    expect(req.source).toEqual({ path: path.join(out, 'h.png') }); // from the start again
+    expect((await alphaPixels(req.strokes)).n).toBe(0); // no colour painted
+    expect((await alphaPixels(req.mask!)).n).toBeGreaterThan(200); // only where it may change
+    expect(await page.locator('[data-testid="round"][aria-current="true"]').getAttribute('data-round')).toBe('Round 2');
+    expect(app.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,139 @@
+// src/shared/validate: every request the renderer can send is checked (types, ranges, absolute paths, ids, sizes)
+// before main hands it to the engine; a bad one fails with a message naming the field.
+import { describe, expect, it } from 'vitest';
+import { CH } from '../../src/shared/api';
+import { isAbsolutePath, LIMITS, METHODS, validateRequest, ValidationError } from '../../src/shared/validate';
+
+const restoreReq = () => ({
+  inputs: ['/photos/a.jpg', '/photos/album'],
+  outDir: '/photos/restored',
+  settings: { device: 'auto', strength: 1, format: 'same', quality: 92 },
+});
+const refineReq = () => ({
+  source: { path: '/photos/a.jpg' },
+  strokes: new Uint8Array([137, 80, 78, 71]),
+  settings: { strength: 0.5, steps: 20, repeats: 1, seed: 7, eta: 0, device: 'cpu' },
+});
+
+function bad(method: string, args: unknown, re: RegExp) {
+  let err: unknown;
+  try {
+    validateRequest(method as never, args);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `${method} ${JSON.stringify(args)?.slice(0, 80)}`).toBeInstanceOf(ValidationError);
+  expect((err as Error).message).toMatch(re);
+}
+
+describe('validateRequest', () => {
+  it('has a validator for every channel of the contract', () => {
+    expect(METHODS.sort()).toEqual(Object.keys(CH).sort());
+    bad('deleteEverything', [], /Unknown request "deleteEverything"/);
+    bad('__proto__', [], /Unknown request/);
+    bad('toString', [], /Unknown request/);
+  });
+
+  it('accepts the calls the renderer makes and returns clean copies', () => {
+    expect(validateRequest('getInfo', [])).toEqual([]);
+    expect(validateRequest('chooseFolder', [])).toEqual([]);
+    expect(validateRequest('expandInputs', [['/a', '/b/c.png']])).toEqual([['/a', '/b/c.png']]);
+    expect(validateRequest('expandInputs', [[]])).toEqual([[]]);
+    expect(validateRequest('loadPreview', ['/a/b.png', 2048])).toEqual(['/a/b.png', 2048]);
+    expect(validateRequest('startRestore', [restoreReq()])).toEqual([restoreReq()]);
+    const withTile = { ...restoreReq(), settings: { ...restoreReq().settings, tile: 512, modelId: 'restore-v1.2' } };
+    expect(validateRequest('startRestore', [withTile])).toEqual([withTile]);
+    expect(validateRequest('cancelJob', ['0b9a6a3e-4d2c-4f5e-9c1d-2f6a1b3c4d5e'])).toHaveLength(1);
+    expect(validateRequest('setSettings', [{ format: 'jpeg', quality: 80, outDir: '' }])).toEqual([
+      { format: 'jpeg', quality: 80, outDir: '' },
+    ]);
+    expect(validateRequest('setSettings', [{ tile: 0, refineSteps: 30, refineStrength: 0.3 }])).toHaveLength(1);
+    const [r] = validateRequest('startRefine', [refineReq()]);
+    expect(r.strokes).toBeInstanceOf(Uint8Array);
+    expect(validateRequest('startRefine', [{ ...refineReq(), source: { roundId: 'abc-123' }, mask: new Uint8Array(3) }]))
+      .toHaveLength(1);
+    expect(validateRequest('saveRound', ['abc_1', '/out/x.png'])).toEqual(['abc_1', '/out/x.png']);
+    expect(validateRequest('showInFolder', ['/out/x.png'])).toEqual(['/out/x.png']);
+  });
+
+  it('rejects wrong argument counts and shapes', () => {
+    bad('getInfo', ['extra'], /getInfo: the arguments must be 0 values/);
+    bad('loadPreview', ['/a.png'], /2 values/);
+    bad('startRestore', 'not a list', /must be a list/);
+    bad('startRestore', [null], /req must be an object \(got null\)/);
+    bad('startRestore', [[1, 2]], /req must be an object/);
+    bad('startRestore', [new Date()], /plain object/);
+  });
+
+  it('rejects relative, empty, NUL-carrying and overlong paths', () => {
+    bad('loadPreview', ['photo.png', 100], /path must be an absolute path \(got "photo.png"\)/);
+    bad('loadPreview', ['', 100], /path must be a path/);
+    bad('loadPreview', ['/a\0b.png', 100], /without NUL/);
+    bad('loadPreview', [`/${'a'.repeat(LIMITS.pathLength)}`, 100], /at most 32767 characters/);
+    bad('loadPreview', [42, 100], /path must be a string \(got 42\)/);
+    bad('expandInputs', [['/ok', '../etc/passwd']], /paths\[1\] must be an absolute path/);
+    bad('expandInputs', ['/a'], /paths must be a list/);
+    bad('startRestore', [{ ...restoreReq(), outDir: 'restored' }], /req.outDir must be an absolute path/);
+    bad('startRestore', [{ ...restoreReq(), inputs: [] }], /req.inputs must be a list of 1 to/);
+    bad('saveRound', ['r1', 'out.png'], /outPath must be an absolute path/);
+    bad('showInFolder', [{}], /path must be a string/);
+    bad('setSettings', [{ outDir: 'relative/dir' }], /patch.outDir must be an absolute path/);
+  });
+
+  it('checks numbers, ranges and enumerations', () => {
+    const s = (over: Record<string, unknown>) => [{ ...restoreReq(), settings: { ...restoreReq().settings, ...over } }];
+    bad('startRestore', s({ strength: 1.5 }), /req.settings.strength must be a number from 0 to 1 \(got 1.5\)/);
+    bad('startRestore', s({ strength: Number.NaN }), /strength must be a number/);
+    bad('startRestore', s({ strength: '1' }), /strength must be a number from 0 to 1 \(got "1"\)/);
+    bad('startRestore', s({ quality: 92.5 }), /quality must be a whole number from 1 to 100/);
+    bad('startRestore', s({ quality: 0 }), /quality must be a whole number/);
+    bad('startRestore', s({ device: 'tpu' }), /device must be one of auto, cpu, cuda, dml \(got "tpu"\)/);
+    bad('startRestore', s({ format: 'bmp' }), /format must be one of same, png, jpeg, webp, tiff/);
+    bad('startRestore', s({ tile: 8 }), /tile must be a whole number from 16 to 16384/);
+    bad('startRestore', s({ modelId: '../../etc' }), /modelId must be an id/);
+    bad('loadPreview', ['/a.png', 0], /maxSize must be a whole number from 16 to 16384/);
+    bad('loadPreview', ['/a.png', Infinity], /maxSize/);
+    bad('setSettings', [{ quality: 'high' }], /patch.quality must be a whole number/);
+    bad('setSettings', [{ refineStrength: 0.9 }], /refineStrength must be a number from 0.2 to 0.8/);
+    const r = (over: Record<string, unknown>) => [{ ...refineReq(), settings: { ...refineReq().settings, ...over } }];
+    bad('startRefine', r({ strength: 0.1 }), /req.settings.strength must be a number from 0.2 to 0.8/);
+    bad('startRefine', r({ steps: 0 }), /steps must be a whole number from 1 to 1000/);
+    bad('startRefine', r({ repeats: 11 }), /repeats must be a whole number from 1 to 10/);
+    bad('startRefine', r({ seed: -1 }), /seed must be a whole number/);
+    bad('startRefine', r({ eta: 2 }), /eta must be a number from 0 to 1/);
+  });
+
+  it('refuses fields the contract does not know (no smuggling extra options to the engine)', () => {
+    bad('startRestore', [{ ...restoreReq(), overwrite: true }], /req.overwrite must be absent/);
+    bad('startRestore', [{ ...restoreReq(), settings: { ...restoreReq().settings, exec: 'rm' } }], /settings.exec must be absent/);
+    bad('setSettings', [{ theme: 'light' }], /patch.theme must be absent/);
+    bad('setSettings', [JSON.parse('{"__proto__": {"polluted": true}}')], /patch.__proto__ must be absent/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('checks ids, bytes and the refine source', () => {
+    bad('cancelJob', ['../../x'], /jobId must be an id/);
+    bad('cancelJob', [''], /jobId must be an id/);
+    bad('cancelJob', ['x'.repeat(200)], /at most 128/);
+    bad('getRefineResult', [7], /jobId must be a string/);
+    bad('startRefine', [{ ...refineReq(), strokes: [1, 2, 3] }], /req.strokes must be bytes/);
+    bad('startRefine', [{ ...refineReq(), strokes: new Uint8Array(0) }], /from 1 to/);
+    bad('startRefine', [{ ...refineReq(), source: {} }], /either \{ path \} or \{ roundId \}/);
+    bad('startRefine', [{ ...refineReq(), source: { path: '/a', roundId: 'r' } }], /either/);
+    bad('startRefine', [{ ...refineReq(), source: { roundId: 'a/b' } }], /source.roundId must be an id/);
+    bad('startRefine', [{ ...refineReq(), mask: 'png' }], /req.mask must be bytes/);
+  });
+
+  it('knows absolute paths per platform', () => {
+    expect(isAbsolutePath('/home/x', 'posix')).toBe(true);
+    expect(isAbsolutePath('C:\\photos', 'posix')).toBe(false);
+    expect(isAbsolutePath('C:\\photos', 'win32')).toBe(true);
+    expect(isAbsolutePath('D:/photos', 'win32')).toBe(true);
+    expect(isAbsolutePath('\\\\nas\\share\\x', 'win32')).toBe(true);
+    expect(isAbsolutePath('C:photos', 'win32')).toBe(false);
+    expect(isAbsolutePath('photos\\a', 'win32')).toBe(false);
+    expect(isAbsolutePath('./a', 'any')).toBe(false);
+    expect(() => validateRequest('loadPreview', ['C:\\a.png', 64], 'posix')).toThrow(ValidationError);
+    expect(validateRequest('loadPreview', ['C:\\a.png', 64], 'win32')).toEqual(['C:\\a.png', 64]);
+  });
+});

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// End-to-end tests of the renderer: the built page (out/renderer) in Chromium, driven by playwright-core, against a
+// real EngineService behind the same typed API the preload exposes (test/e2e/harness.ts). One file at a time: the
+// machine's cores go to the engine.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    environment: 'node',
+    globalSetup: ['test/e2e/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    expect: { poll: { timeout: 20_000, interval: 100 } },
+  },
+});
