@@ -1,0 +1,42 @@
+// The runner's link to the rest of the engine: photos through src/core/image (decode with EXIF orientation and
+// colour management; atomic encode keeping metadata), the model through src/core/models + inference (SessionCache,
+// the same execution providers and fallbacks as restore).
+import path from 'node:path';
+import type { ProviderReport, RefineSettings } from '../../shared/types';
+import { decodeImage, type DecodedImage } from '../image/decode';
+import { encodeImage, encodePreview, formatForPath } from '../image/encode';
+import type { SessionCache } from '../inference/session';
+import { loadDiffusion } from './load';
+import { RefineRunner, type RefineBackend, type RefineRunnerOptions } from './runner';
+import { RefineError } from './sdedit';
+
+export interface EngineRefineOptions {
+  modelsDir: string;
+  sessions: SessionCache;
+  /** Quality for lossy output formats (default 92). */
+  quality?: () => Promise<number> | number;
+  /** Told about each job's execution provider. */
+  onProvider?: (r: ProviderReport) => void;
+}
+
+export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<DecodedImage> {
+  return {
+    decode: (p) => decodeImage(p),
+    encode: async (img, outPath, original) => {
+      const format = formatForPath(outPath);
+      if (!format) throw new RefineError(`cannot tell the format from ${path.basename(outPath)}: end the name in .png, .jpg, .webp, .tif or .avif`);
+      const quality = (await o.quality?.()) ?? 92;
+      await encodeImage(img, outPath, { format, quality, inputPath: original });
+    },
+    preview: async (img) => encodePreview(img, Math.max(img.width, img.height)),
+    diffusion: async (s: RefineSettings) => {
+      const d = await loadDiffusion(o.sessions, o.modelsDir, s);
+      o.onProvider?.(d.report);
+      return d;
+    },
+  };
+}
+
+export function engineRefineRunner(o: EngineRefineOptions, runner: RefineRunnerOptions = {}): RefineRunner<DecodedImage> {
+  return new RefineRunner(engineRefineBackend(o), runner);
+}

@@ -1,0 +1,183 @@
+// SDEdit on a photo (Meng et al. 2021, arXiv 2108.01073): the strokes are alpha-blended onto the photo, the masked
+// area's box (plus context) is noised to t0 = strength * T and denoised with DDIM steps, K times; outside the mask
+// the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large.
+import { boundingBox, featherMask, growBox, maskReach, type Box, type FeatherSpec } from './mask';
+import { Rng, type NoiseSource } from './rng';
+import { sdedit, throwIfAborted } from './sampler';
+import { ddimTimesteps, strengthToT0, type Schedule } from './schedule';
+import type { TileRect } from '../restore/tiling';
+import { planRegion, tiledEps, type EpsModel, type Region } from './tiles';
+
+/** What the refiner needs of a decoded photo (src/core/image's DecodedImage has these and more; all kept). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  bitDepth: 8 | 16;
+  rgb: Uint8Array | Uint16Array; // interleaved RGB
+}
+
+export interface RefineParams {
+  strength: number; // t0 / T
+  steps: number; // network evaluations per repeat
+  repeats: number;
+  seed: number;
+  eta: number;
+}
+
+export interface RefineOptions extends RefineParams {
+  /** Mask growth and feathering around the painted pixels (default grow 4, feather 12). */
+  mask?: FeatherSpec;
+  /** Pixels of photo around the mask's box that the network also sees (default 16). */
+  context?: number;
+  /** Largest tile side the network runs on (default: the model's suggestion) and the overlap between tiles. */
+  tile: number;
+  overlap?: number;
+  /** Replaces the seeded generator (the parity test feeds PyTorch's noise through here). */
+  noise?: NoiseSource;
+  signal?: AbortSignal;
+  /** After each network evaluation of the whole region: step in 1..steps (all repeats counted). */
+  onStep?: (step: number, steps: number) => void;
+}
+
+export interface RefineInput<I extends RgbImage> {
+  image: I;
+  /** RGBA, width*height*4, 8-bit: painted where alpha > 0, blended by alpha. */
+  strokes: Uint8Array;
+  /** Optional width*height map, non-zero = may change. Defaults to the painted pixels. */
+  mask?: Uint8Array;
+}
+
+export interface RefineStats {
+  t0: number;
+  timesteps: number[];
+  box: Box; // where the mask is non-zero
+  region: Region; // what the network saw
+  tiles: TileRect[];
+  evaluations: number; // of the whole region
+}
+
+export class RefineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefineError';
+  }
+}
+
+export const DEFAULT_FEATHER: FeatherSpec = { grow: 4, feather: 12 };
+export const DEFAULT_CONTEXT = 16;
+
+export function checkParams(p: RefineParams): void {
+  const bad = (what: string) => {
+    throw new RefineError(what);
+  };
+  if (!(p.strength >= 0.2 && p.strength <= 0.8)) bad(`strength must be between 0.2 and 0.8 (got ${p.strength})`);
+  if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > 1000) bad(`steps must be a whole number from 1 to 1000 (got ${p.steps})`);
+  if (!Number.isInteger(p.repeats) || p.repeats < 1 || p.repeats > 10) bad(`repeats must be a whole number from 1 to 10 (got ${p.repeats})`);
+  if (!Number.isFinite(p.seed)) bad(`seed must be a number (got ${p.seed})`);
+  if (!(p.eta >= 0 && p.eta <= 1)) bad(`eta must be between 0 and 1 (got ${p.eta})`);
+}
+
+/**
+ * Refines `input.image` where the strokes (or the mask) say. Returns a new image of the same kind (every other field
+ * of the input, e.g. alpha and metadata, is kept) whose pixels outside the feathered mask are the input's, bit for bit.
+ */
+export async function refineImage<I extends RgbImage>(
+  input: RefineInput<I>,
+  model: EpsModel,
+  sched: Schedule,
+  opt: RefineOptions,
+): Promise<{ image: I; stats: RefineStats }> {
+  checkParams(opt);
+  const { image, strokes } = input;
+  const { width: W, height: H } = image;
+  const n = W * H;
+  if (strokes.length !== n * 4) throw new RefineError(`the strokes must be an RGBA image the size of the photo (${W}x${H})`);
+  if (input.mask && input.mask.length !== n) throw new RefineError(`the mask must be the size of the photo (${W}x${H})`);
+  const userMask = input.mask !== undefined;
+  const bin = new Uint8Array(n);
+  if (input.mask) for (let i = 0; i < n; i++) bin[i] = input.mask[i] ? 1 : 0;
+  else for (let i = 0; i < n; i++) bin[i] = strokes[4 * i + 3] ? 1 : 0;
+  const painted = boundingBox(bin, W, H);
+  if (!painted) throw new RefineError(userMask ? 'the mask is empty: nothing may change' : 'nothing is painted: paint strokes where the photo should change');
+
+  // the feathered mask, computed inside the painted box grown by its reach (plus one pixel of zeros)
+  const spec = opt.mask ?? (userMask ? { grow: 0, feather: DEFAULT_FEATHER.feather } : DEFAULT_FEATHER);
+  const reach = maskReach(spec);
+  const mb = growBox(painted, reach + 1, W, H);
+  const local = new Uint8Array(mb.w * mb.h);
+  for (let y = 0; y < mb.h; y++) local.set(bin.subarray((mb.y + y) * W + mb.x, (mb.y + y) * W + mb.x + mb.w), y * mb.w);
+  const mLocal = featherMask(local, mb.w, mb.h, spec);
+  const box = boundingBox(Uint8Array.from(mLocal, (v) => (v > 0 ? 1 : 0)), mb.w, mb.h)!;
+  box.x += mb.x;
+  box.y += mb.y;
+
+  const region = planRegion(box, W, H, opt.context ?? DEFAULT_CONTEXT, model.stride);
+  const { runW, runH } = region;
+  const plane = runW * runH;
+  const maxv = image.bitDepth === 16 ? 65535 : 255;
+  // photo, guide (photo with strokes) and mask over the region; columns/rows past the photo's edge replicate it
+  const orig = new Float32Array(3 * plane);
+  const guide = new Float32Array(3 * plane);
+  const mask = new Float32Array(plane);
+  for (let y = 0; y < runH; y++) {
+    const sy = region.y + Math.min(y, region.h - 1);
+    for (let x = 0; x < runW; x++) {
+      const sx = region.x + Math.min(x, region.w - 1);
+      const p = sy * W + sx;
+      const inside = x < region.w && y < region.h;
+      const mx = sx - mb.x;
+      const my = sy - mb.y;
+      mask[y * runW + x] = inside && mx >= 0 && my >= 0 && mx < mb.w && my < mb.h ? mLocal[my * mb.w + mx] : 0;
+      const a = strokes[4 * p + 3] / 255;
+      for (let c = 0; c < 3; c++) {
+        const v = image.rgb[3 * p + c] / maxv;
+        const g = a > 0 ? v * (1 - a) + (strokes[4 * p + c] / 255) * a : v;
+        orig[c * plane + y * runW + x] = v * 2 - 1;
+        guide[c * plane + y * runW + x] = g * 2 - 1;
+      }
+    }
+  }
+
+  const t0 = strengthToT0(opt.strength, sched.T);
+  const timesteps = ddimTimesteps(t0, opt.steps);
+  const total = timesteps.length * opt.repeats;
+  const { eps, tiles } = tiledEps(model, runW, runH, opt.tile, opt.overlap ?? 32);
+  const noise = opt.noise ?? new Rng(opt.seed).noise();
+  let x: Float32Array = guide;
+  let done = 0;
+  for (let k = 0; k < opt.repeats; k++) {
+    x = await sdedit(eps, x, sched, {
+      strength: opt.strength,
+      steps: opt.steps,
+      eta: opt.eta,
+      noise,
+      known: orig,
+      mask,
+      signal: opt.signal,
+      onStep: () => {
+        done += 1;
+        opt.onStep?.(done, total);
+      },
+    });
+  }
+  throwIfAborted(opt.signal);
+
+  // paste back: the photo's own pixels wherever the mask is 0; elsewhere the sampler's result, which in the feathered
+  // edge is already the mask-weighted blend with the photo (the sampler's last step)
+  const rgb = image.rgb.slice() as I['rgb'];
+  for (let y = 0; y < region.h; y++) {
+    for (let xx = 0; xx < region.w; xx++) {
+      if (mask[y * runW + xx] === 0) continue;
+      const p = (region.y + y) * W + region.x + xx;
+      for (let c = 0; c < 3; c++) {
+        const v = (x[c * plane + y * runW + xx] + 1) / 2;
+        rgb[3 * p + c] = Math.round((v < 0 ? 0 : v > 1 ? 1 : v) * maxv);
+      }
+    }
+  }
+  return {
+    image: { ...image, rgb },
+    stats: { t0, timesteps, box, region, tiles, evaluations: done },
+  };
+}
+

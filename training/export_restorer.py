@@ -1,0 +1,109 @@
+"""Export a trained restorer (its EMA weights) to ONNX and register it in models/manifest.json.
+
+    python3 training/export_restorer.py --run restorer_diffloss_cpu --id restore-naf32-v1 \
+        [--metrics docs/training/restorer_metrics.json --arm diffloss] [--default]
+
+ONNX opset 17, input `input` float32 [1, 3, H, W] RGB in [0, 1], output `output` the same shape, clipped to [0, 1];
+H and W dynamic (multiples of size_multiple: the app pads). Checks parity against onnxruntime-node (the runtime the
+app ships) before writing the manifest entry; read-modify-writes the manifest so other entries (the diffusion prior)
+stay as they are.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revive_train.common import RUNS, load_checkpoint
+from revive_train.onnx_export import MODELS, export_onnx, run_ort_node, sha256, update_manifest
+from revive_train.restorer import Restorer, gmac_per_mp
+
+TILE = 512
+OVERLAP = 32
+
+
+class Clipped(nn.Module):
+    """What ships: the restorer with its output clipped to the value range."""
+
+    def __init__(self, net: Restorer):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x).clamp(0.0, 1.0)
+
+
+def load_run(run: str, which: str = "ema") -> tuple:
+    ck = load_checkpoint(RUNS / run / "last.pt")
+    net = Restorer(**ck["cfg"]["model"])
+    net.load_state_dict(ck[which])
+    return net.eval(), ck
+
+
+def export(net: Restorer, path: Path) -> Path:
+    return export_onnx(Clipped(net).eval(), (torch.rand(1, 3, 64, 64),), path, ["input"], ["output"], opset=17)
+
+
+def parity(net: Restorer, path: Path, h: int = 48, w: int = 80, seed: int = 0) -> float:
+    """Max abs difference PyTorch vs onnxruntime-node on a seeded random image of h x w."""
+    x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        ref = Clipped(net).eval()(x).numpy()
+    out = run_ort_node(Path(path), {"input": x.numpy()})["output"]
+    return float(np.abs(out - ref).max())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--id", required=True)
+    ap.add_argument("--name", default="Revive restorer (NAFNet-style, compact)")
+    ap.add_argument("--metrics", default="", help="JSON from eval_restorer.py; the entry for --arm is recorded")
+    ap.add_argument("--arm", default="")
+    ap.add_argument("--default", action="store_true", help="make it default_restore")
+    args = ap.parse_args()
+
+    net, ck = load_run(args.run)
+    path = MODELS / f"{args.id}.onnx"
+    export(net, path)
+    diffs = [parity(net, path, h, w, s) for s, (h, w) in enumerate([(48, 80), (64, 64), (112, 160)])]
+    print(f"parity max abs diff vs onnxruntime-node: {max(diffs):.2e}", flush=True)
+    if max(diffs) > 1e-4:
+        raise SystemExit("parity check failed")
+    metrics = {"train_run": args.run, "train_steps": int(ck["step"]), "parity_max_abs_diff": max(diffs)}
+    if ck["cfg"].get("prior_info"):
+        metrics["diffloss_prior"] = {k: ck["cfg"]["prior_info"][k] for k in ("step", "sha256")}
+        metrics["diffloss"] = {k: v for k, v in ck["cfg"]["loss"].items() if k != "prior"}
+    if args.metrics:
+        m = json.loads(Path(args.metrics).read_text())
+        metrics.update(m["arms"][args.arm])
+        for k in ("speed", "peer"):
+            if k in m:
+                metrics[k] = m[k]
+    entry = {
+        "id": args.id,
+        "name": args.name,
+        "kind": "restore",
+        "file": path.name,
+        "sha256": sha256(path),
+        "bytes": path.stat().st_size,
+        "inputs": ["input"],
+        "outputs": ["output"],
+        "value_range": [0, 1],
+        "size_multiple": net.size_multiple,
+        "tile": TILE,
+        "receptive_overlap": OVERLAP,
+        "params": sum(p.numel() for p in net.parameters()),
+        "gmac_per_mp": round(gmac_per_mp(net), 2),
+        "metrics": metrics,
+    }
+    update_manifest(entry, "default_restore" if args.default else None)
+    print(json.dumps({k: v for k, v in entry.items() if k != "metrics"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

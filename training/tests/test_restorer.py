@@ -1,0 +1,63 @@
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from revive_train.common import load_config
+from revive_train.restorer import Restorer, count_macs, gmac_per_mp, pad_to_multiple
+
+CFG = Path(__file__).resolve().parents[1] / "configs"
+
+
+def tiny():
+    return Restorer(width=8, enc_blocks=(1, 1, 1), mid_blocks=1, dec_blocks=(1, 1, 1))
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (32, 48), (80, 64), (144, 16)])
+def test_any_multiple_of_16(hw):
+    m = tiny().eval()
+    assert m.size_multiple == 16
+    x = torch.rand(2, 3, *hw)
+    with torch.no_grad():
+        y = m(x)
+    assert y.shape == x.shape
+
+
+def test_identity_at_init_and_residual():
+    m = tiny().eval()
+    x = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.equal(m(x), x)  # zero-initialised last conv: delta = 0
+
+
+def test_fully_convolutional_locality():
+    """A change in one corner does not reach the far corner (no global pooling): tiling is safe."""
+    torch.manual_seed(0)
+    m = tiny().eval()
+    for p in m.parameters():
+        p.data.normal_(0, 0.2)
+    x = torch.rand(1, 3, 256, 256)
+    x2 = x.clone()
+    x2[..., :16, :16] += 0.5
+    with torch.no_grad():
+        d = (m(x) - m(x2)).abs()
+    assert d[..., -32:, -32:].max() < 1e-6
+
+
+@pytest.mark.parametrize("name", ["restorer_pixel_cpu.json", "restorer_diffloss_cpu.json",
+                                  "restorer_pixel_gpu.json", "restorer_diffloss_gpu.json"])
+def test_gmac_bound(name):
+    cfg = load_config(CFG / name)
+    m = Restorer(**cfg["model"])
+    g = gmac_per_mp(m, 128)
+    assert g <= 70, g
+    assert count_macs(m, 64, 64) == pytest.approx(g * 1e3 * 64 * 64, rel=1e-6)
+
+
+def test_pad_to_multiple():
+    x = torch.rand(1, 3, 30, 41)
+    p, (h, w) = pad_to_multiple(x, 16)
+    assert p.shape[-2:] == (32, 48) and (h, w) == (30, 41)
+    assert torch.equal(p[..., :30, :41], x)

@@ -1,0 +1,133 @@
+"""Train the restoration network on synthetic old-photo degradations, with the pixel loss alone or with DiffLoss.
+
+    python3 training/train_restorer.py --config training/configs/restorer_pixel_cpu.json [--minutes 60] [--steps N]
+    python3 training/train_restorer.py --config training/configs/restorer_diffloss_cpu.json
+
+The two arms share the architecture, the seed and the data: the crops and degradations of step s are a function of
+(seed, s) only, so both arms see exactly the same batches, and a resumed run sees what an uninterrupted one would
+have. DiffLoss's own randomness (t and noise) comes from a separate generator, also a function of (seed, s).
+Resumes from $REVIVE_RUNS/<run>/last.pt when it exists (default ~/.cache/revive/runs); stops at cfg.steps or after
+--minutes, saving a checkpoint either way. Every `val_every` steps the EMA model is scored (PSNR) on fixed, seeded
+degraded crops of CBSD68, logged as val_psnr next to the input's PSNR.
+"""
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revive_train.common import EMA, RUNS, Logger, load_checkpoint, load_config, save_checkpoint, setup_torch
+from revive_train.data import CropSampler, val_crops
+from revive_train.degrade import degrade_batch
+from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
+from revive_train.diffusion import Schedule
+from revive_train.metrics import psnr
+from revive_train.restorer import Restorer
+
+
+def build_model(cfg: dict) -> Restorer:
+    return Restorer(**cfg["model"])
+
+
+def step_seed(seed: int, step: int, stream: int) -> int:
+    return (seed * 1_000_003 + step) * 8 + stream
+
+
+def make_batch(sampler: CropSampler, cfg: dict, step: int):
+    """(degraded, clean) for this step: a pure function of (cfg.seed, step)."""
+    sampler.rng = random.Random(step_seed(cfg["seed"], step, 0))
+    clean = sampler.batch(cfg["batch"])
+    deg = degrade_batch(clean, random.Random(step_seed(cfg["seed"], step, 1)), cfg.get("p_clean", 0.1))
+    return deg, clean
+
+
+def val_set(cfg: dict, n: int = 24):
+    crops = val_crops(size=cfg.get("val_crop", 128), folders=("val/cbsd68",), limit=n)
+    deg = degrade_batch(crops, random.Random(4321), p_clean=0.0)
+    return deg, crops
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long; 0 = no limit")
+    ap.add_argument("--steps", type=int, default=0, help="override cfg.steps")
+    args = ap.parse_args()
+    cfg = load_config(args.config)
+    if args.steps:
+        cfg["steps"] = args.steps
+    dev = setup_torch(cfg)
+    run_dir = RUNS / cfg["run"]
+
+    model = build_model(cfg).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=0.0)
+    ema = EMA(model, cfg["ema"])
+    lc = cfg["loss"]
+    unet, prior = None, None
+    if lc.get("lambda_nat", 0) or lc.get("lambda_sem", 0):
+        unet, prior = load_prior(Path(lc["prior"]).expanduser(), dev)
+        cfg["prior_info"] = prior
+        print(f"prior {prior}", flush=True)
+    crit = DiffLoss(unet, Schedule(), lc.get("t_min", 0), lc.get("t_max", 999), lc.get("lambda_nat", 0),
+                    lc.get("lambda_sem", 0), lc.get("pixel", "charbonnier")) if unet is not None else None
+    step = 0
+    if (run_dir / "last.pt").exists():
+        ck = load_checkpoint(run_dir / "last.pt", dev)
+        model.load_state_dict(ck["model"])
+        ema.model.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        step = ck["step"]
+        if prior and ck["cfg"].get("prior_info", {}).get("sha256") not in (None, prior["sha256"]):
+            raise SystemExit(f"prior changed since this run started: {ck['cfg']['prior_info']} vs {prior}")
+        print(f"resumed {run_dir} at step {step}", flush=True)
+    sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"])
+    vdeg, vclean = val_set(cfg)
+    log = Logger(run_dir)
+    log.log(event="start", step=step, config=cfg)
+    t_start, last_save, parts_acc = time.time(), time.time(), []
+    while step < cfg["steps"]:
+        model.train()
+        deg, clean = make_batch(sampler, cfg, step)
+        deg, clean = deg.to(dev), clean.to(dev)
+        out = model(deg)
+        if crit is not None:
+            g = torch.Generator().manual_seed(step_seed(cfg["seed"], step, 2))
+            loss, parts = crit(out, clean, generator=g)
+        else:
+            loss = pixel_loss(lc.get("pixel", "charbonnier"), out, clean)
+            parts = {"pix": loss.item()}
+        lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
+        for gr in opt.param_groups:
+            gr["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 1.0))
+        opt.step()
+        ema.update(model, step)
+        step += 1
+        parts["loss"] = loss.item()
+        parts_acc.append(parts)
+        if step % cfg.get("log_every", 50) == 0:
+            mean = {k: sum(p[k] for p in parts_acc) / len(parts_acc) for k in parts_acc[0]}
+            extra = {}
+            if step % cfg.get("val_every", 500) == 0:
+                with torch.no_grad():
+                    extra["val_psnr"] = psnr(ema.model(vdeg.to(dev)).clamp(0, 1), vclean.to(dev))
+                    extra["val_psnr_input"] = psnr(vdeg, vclean)
+            log.log(step=step, **mean, lr=lr, grad_norm=float(gn),
+                    sec_per_step=(time.time() - t_start) / len(parts_acc), **extra)
+            parts_acc, t_start = [], time.time()
+        out_of_time = args.minutes and (time.time() - log.t0) > args.minutes * 60
+        if step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time or step == cfg["steps"]:
+            save_checkpoint(run_dir, step, model, ema, opt, cfg, keep_every=cfg.get("keep_every", 0))
+            last_save = time.time()
+        if out_of_time:
+            break
+    print(f"stopped at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
