@@ -16,10 +16,10 @@ import type { Method } from '../../src/shared/validate';
 export const ROOT = path.resolve(__dirname, '../..');
 export const RENDERER = path.join(ROOT, 'out/renderer');
 /**
- * The models the engine loads. The e2e tests use the engine engineer's small fixture models (test/fixtures/models)
- * so they run in seconds; set REVIVE_E2E_MODELS=models to run them against the shipped models instead.
+ * The models the engine loads: the shipped ones in models/ (the restorer and the diffusion prior the app bundles).
+ * REVIVE_E2E_MODELS=test/fixtures/models runs the UI against the tiny fixture models instead, for quick iteration.
  */
-export const MODELS = path.resolve(ROOT, process.env.REVIVE_E2E_MODELS ?? 'test/fixtures/models');
+export const MODELS = path.resolve(ROOT, process.env.REVIVE_E2E_MODELS ?? 'models');
 export const DATASETS = path.resolve(ROOT, '../shared/datasets');
 export const OLD_PHOTOS = path.join(DATASETS, 'old-photos');
 export const CBSD68 = path.join(DATASETS, 'val/cbsd68');
