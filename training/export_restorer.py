@@ -23,7 +23,7 @@ from revive_train.onnx_export import MODELS, export_onnx, run_ort_node, sha256, 
 from revive_train.restorer import Restorer, gmac_per_mp
 
 TILE = 512
-OVERLAP = 32
+OVERLAP = 96  # measured: tiles of 256 match the untiled result within one 8-bit level (32 left 11 levels)
 
 
 class Clipped(nn.Module):

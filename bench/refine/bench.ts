@@ -98,7 +98,7 @@ async function main() {
     `SDEdit refine (\`npx jiti bench/refine/bench.ts\`), t0 = 0.5 T, ${STEPS} steps (network evaluations), eta 0, one repeat,`,
     `median of ${REPS} runs after a warm-up; ${out.date.slice(0, 16).replace('T', ' ')} UTC on ${out.machine},`,
     `onnxruntime-node CPU provider; load average at the end ${out.load.join(' / ')}`,
-    `(the machine was shared with PyTorch training jobs, so these are slower than on an idle machine). Model \`${d.entry.id}\``,
+    `(${out.load[0] > 1.5 ? 'other jobs shared the cores, so these are slower than on an idle machine' : 'nothing else was running'}). Model \`${d.entry.id}\``,
     `(${d.entry.gmac_per_mp} GMAC per megapixel per evaluation). Photo ${out.photo}; the painted square is sized so that its`,
     `mask box plus ${DEFAULT_CONTEXT} px of context (the network input) is the stated region; the rest of the photo costs nothing.`,
     '',
