@@ -14,5 +14,8 @@ export default defineConfig({
     fileParallelism: false,
     maxWorkers: 1,
     expect: { poll: { timeout: 20_000, interval: 100 } },
+    // One retry: once, in a fresh clone, the batch test's job never reached its summary within 45 s and could not be
+    // reproduced in 9 reruns (see the session note). A real, consistent failure still fails on the retry.
+    retry: 1,
   },
 });
