@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, RUNS, Logger, load_checkpoint, load_config, save_checkpoint, setup_torch
+from revive_train.common import EMA, Logger, RUNS, checkpoint_due, load_checkpoint, load_config, save_checkpoint, setup_torch, train_step
 from revive_train.data import CropSampler
 from revive_train.diffusion import Schedule, q_sample
 from revive_train.unet import UNet
@@ -58,22 +58,15 @@ def main():
         noise = torch.randn_like(x0)
         xt = q_sample(x0, t, noise, sched)
         loss = (model(xt, t.float()) - noise).pow(2).mean()
-        lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
-        for g in opt.param_groups:
-            g["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 1.0))
-        opt.step()
-        ema.update(model, step)
+        lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         run_loss.append(loss.item())
         if step % cfg.get("log_every", 50) == 0:
-            log.log(step=step, loss=sum(run_loss) / len(run_loss), lr=lr, grad_norm=float(gn),
+            log.log(step=step, loss=sum(run_loss) / len(run_loss), lr=lr, grad_norm=gn,
                     sec_per_step=(time.time() - t_start) / len(run_loss))
             run_loss, t_start = [], time.time()
         out_of_time = args.minutes and (time.time() - log.t0) > args.minutes * 60
-        if step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time or step == cfg["steps"]:
+        if checkpoint_due(step, cfg, last_save, out_of_time):
             save_checkpoint(run_dir, step, model, ema, opt, cfg, keep_every=cfg.get("keep_every", 0))
             last_save = time.time()
         if out_of_time:

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, RUNS, Logger, load_checkpoint, load_config, save_checkpoint, setup_torch
+from revive_train.common import EMA, Logger, RUNS, checkpoint_due, load_checkpoint, load_config, save_checkpoint, setup_torch, train_step
 from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import degrade_batch
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
@@ -99,14 +99,7 @@ def main():
         else:
             loss = pixel_loss(lc.get("pixel", "charbonnier"), out, clean)
             parts = {"pix": loss.item()}
-        lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
-        for gr in opt.param_groups:
-            gr["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 1.0))
-        opt.step()
-        ema.update(model, step)
+        lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         parts["loss"] = loss.item()
         parts_acc.append(parts)
@@ -117,11 +110,11 @@ def main():
                 with torch.no_grad():
                     extra["val_psnr"] = psnr(ema.model(vdeg.to(dev)).clamp(0, 1), vclean.to(dev))
                     extra["val_psnr_input"] = psnr(vdeg, vclean)
-            log.log(step=step, **mean, lr=lr, grad_norm=float(gn),
+            log.log(step=step, **mean, lr=lr, grad_norm=gn,
                     sec_per_step=(time.time() - t_start) / len(parts_acc), **extra)
             parts_acc, t_start = [], time.time()
         out_of_time = args.minutes and (time.time() - log.t0) > args.minutes * 60
-        if step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time or step == cfg["steps"]:
+        if checkpoint_due(step, cfg, last_save, out_of_time):
             save_checkpoint(run_dir, step, model, ema, opt, cfg, keep_every=cfg.get("keep_every", 0))
             last_save = time.time()
         if out_of_time:

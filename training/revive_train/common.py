@@ -74,3 +74,23 @@ class Logger:
 def read_log(run_dir: Path) -> list:
     p = Path(run_dir) / "log.jsonl"
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
+
+
+def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: dict, step: int) -> tuple:
+    """Warm-up learning rate, backward, gradient clipping, optimizer and EMA update: one step of either training
+    script. Returns (lr, grad_norm)."""
+    lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 1.0))
+    opt.step()
+    ema.update(model, step)
+    return lr, float(gn)
+
+
+def checkpoint_due(step: int, cfg: dict, last_save: float, out_of_time: bool) -> bool:
+    """Every ckpt_every steps, at least every 10 minutes, and at the end (steps reached or time budget spent)."""
+    return (step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time
+            or step == cfg["steps"])
