@@ -15,7 +15,8 @@ export default defineConfig({
     maxWorkers: 1,
     expect: { poll: { timeout: 20_000, interval: 100 } },
     // One retry: once, in a fresh clone, the batch test's job never reached its summary within 45 s and could not be
-    // reproduced in 9 reruns (see the session note). A real, consistent failure still fails on the retry.
+    // reproduced in 9 reruns (see the session note). A real, consistent failure still fails on the retry, and a failing
+    // test prints the harness trace (requests, replies, engine events and their delivery, with times).
     retry: 1,
   },
 });

@@ -40,7 +40,8 @@ def make_batch(sampler: CropSampler, cfg: dict, step: int):
     """(degraded, clean) for this step: a pure function of (cfg.seed, step)."""
     sampler.rng = random.Random(step_seed(cfg["seed"], step, 0))
     clean = sampler.batch(cfg["batch"])
-    deg = degrade_batch(clean, random.Random(step_seed(cfg["seed"], step, 1)), cfg.get("p_clean", 0.1))
+    p_gauss = cfg.get("p_gauss", 0.0) if step >= cfg.get("p_gauss_from", 0) else 0.0
+    deg = degrade_batch(clean, random.Random(step_seed(cfg["seed"], step, 1)), cfg.get("p_clean", 0.1), p_gauss)
     return deg, clean
 
 

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { createDispatcher } from '../../src/main/dispatch';
 import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
@@ -91,6 +92,8 @@ export interface AppUnderTest {
   calls: { method: string; args: unknown[] }[];
   /** Messages the page logged as errors, CSP violations and uncaught exceptions. */
   problems: string[];
+  /** What happened, with times: every request and reply, every engine event and when the page got it. Printed when a test fails. */
+  trace: string[];
   /** The folder chooseFolder answers next (the dialog a person would use). */
   nextFolder: string | null;
   revealed: string[];
@@ -134,11 +137,16 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
 
+  const t0 = Date.now();
+  const note = (line: string) => {
+    if (app.trace.length < 5000) app.trace.push(`${((Date.now() - t0) / 1000).toFixed(2).padStart(7)} s  ${line}`);
+  };
   const app: AppUnderTest = {
     page,
     engine,
     calls: [],
     problems: [],
+    trace: [],
     nextFolder: null,
     revealed: [],
     async drop(paths) {
@@ -158,6 +166,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
       return file;
     },
     async close() {
+      live.delete(app);
       off();
       await context.close().catch(() => undefined);
       await server.close();
@@ -191,9 +200,13 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     }
     const decoded = decode(args) as unknown[];
     app.calls.push({ method, args: decoded });
+    note(`call ${method}`);
     try {
-      return { value: encode(await dispatch(method as Method, decoded)) };
+      const value = await dispatch(method as Method, decoded);
+      note(`reply ${method}${value && typeof value === 'object' && 'jobId' in value ? ` ${String(value.jobId)}` : ''}`);
+      return { value: encode(value) };
     } catch (e) {
+      note(`reply ${method} error: ${e instanceof Error ? e.message : String(e)}`);
       return { error: e instanceof Error ? e.message : String(e) };
     }
   });
@@ -203,6 +216,8 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   let chain: Promise<unknown> = Promise.resolve();
   const off = engine.on((m) => {
     const payload = { channel: m.channel, event: encode(m.event) };
+    const what = describeEvent(m.channel, m.event);
+    note(`event ${what}`);
     chain = chain
       .then(() =>
         page.evaluate(
@@ -211,13 +226,38 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
           payload,
         ),
       )
-      .catch(() => undefined);
+      .then(
+        () => note(`delivered ${what}`),
+        (e: unknown) => note(`NOT delivered ${what}: ${e instanceof Error ? e.message : String(e)}`),
+      );
   });
+  live.add(app);
 
   await page.goto(server.url);
   await page.getByTestId('status').waitFor();
   return app;
 }
+
+/** An engine event in one short line: channel, type, job and file index (no pixel data). */
+function describeEvent(channel: string, event: unknown): string {
+  const e = (event ?? {}) as Record<string, unknown>;
+  const parts = [channel, String(e.type ?? '?')];
+  if (e.jobId !== undefined) parts.push(String(e.jobId));
+  if (e.index !== undefined) parts.push(`#${String(e.index)}`);
+  if (e.type === 'file-done') parts.push(String((e.result as { status?: string } | undefined)?.status));
+  return parts.join(' ');
+}
+
+// When a test fails, print the trace of every app still open: what the page asked, what the engine said and whether
+// the page received it (a batch that never reached its summary once, and could not be reproduced, is why).
+const live = new Set<AppUnderTest>();
+afterEach((ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const app of live) {
+    const t = app.trace;
+    console.error(`[e2e trace: ${t.length} lines${t.length > 400 ? ', the last 400' : ''}]\n${t.slice(-400).join('\n')}`);
+  }
+});
 
 /** Waits until the element is visible (playwright-core has no test runner's expect; vitest's expect.poll does the rest). */
 export async function visible(locator: Locator, timeout = 20_000): Promise<void> {

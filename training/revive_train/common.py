@@ -1,6 +1,7 @@
 """Config, checkpoints, EMA and logging shared by the training scripts."""
 import copy
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -76,10 +77,22 @@ def read_log(run_dir: Path) -> list:
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
 
 
+def lr_at(cfg: dict, step: int) -> float:
+    """Warm-up, then constant; with `decay_start`, a cosine from there down to lr * `lr_min_ratio` at cfg.steps
+    (warmup-stable-decay: a run can be extended and decayed later without changing the steps already taken)."""
+    lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
+    start, end = cfg.get("decay_start"), cfg["steps"]
+    if start is not None and step >= start and end > start:
+        floor = cfg.get("lr_min_ratio", 0.01)
+        frac = min(1.0, (step - start) / (end - start))
+        lr *= floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac))
+    return lr
+
+
 def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: dict, step: int) -> tuple:
     """Warm-up learning rate, backward, gradient clipping, optimizer and EMA update: one step of either training
     script. Returns (lr, grad_norm)."""
-    lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
+    lr = lr_at(cfg, step)
     for g in opt.param_groups:
         g["lr"] = lr
     opt.zero_grad(set_to_none=True)

@@ -251,10 +251,20 @@ BLURS = [gaussian_blur, defocus_blur, motion_blur]
 NOISES = [gaussian_noise, poisson_noise, film_grain, film_grain]
 
 
-def degrade(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1) -> torch.Tensor:
-    """One clean image [3, H, W] in [0, 1] -> degraded [3, H, W] in [0, 1]."""
+def plain_gaussian(x, rng):
+    """Additive white Gaussian noise, independent per channel, sigma 5-50 (0..255 scale), not clipped: the
+    standard denoising setting, mixed in with `p_gauss` so the blind model also learns strong sensor noise."""
+    return x + rng.uniform(5, 50) / 255 * torch.randn(x.shape, generator=_gen(rng))
+
+
+def degrade(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0) -> torch.Tensor:
+    """One clean image [3, H, W] in [0, 1] -> degraded [3, H, W] (in [0, 1] except in the plain-Gaussian share).
+    p_gauss = 0 draws exactly the same random numbers as before that option existed (the validation set and
+    earlier training steps stay reproducible)."""
     if rng.random() < p_clean:
         return x.clone()
+    if p_gauss and rng.random() < p_gauss:
+        return plain_gaussian(x, rng).float()
     ops = [f for f, p in PRINT + OPTICS if rng.random() < p]
     rng.shuffle(ops)
     ops += [f for f, p in MARKS if rng.random() < p]
@@ -272,8 +282,8 @@ def degrade(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1) -> torch.
     return y.float()
 
 
-def degrade_batch(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1) -> torch.Tensor:
-    return torch.stack([degrade(xi, rng, p_clean) for xi in x])
+def degrade_batch(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0) -> torch.Tensor:
+    return torch.stack([degrade(xi, rng, p_clean, p_gauss) for xi in x])
 
 
 def add_gaussian(x: torch.Tensor, sigma: float, seed: int) -> torch.Tensor:

@@ -73,3 +73,22 @@ def test_training_batches_depend_on_seed_and_step_only():
     b = make_batch(s2, cfg, 7)
     assert torch.equal(a[2][0], b[0]) and torch.equal(a[2][1], b[1])
     assert not torch.equal(a[0][1], a[1][1])
+
+
+def test_p_gauss_zero_draws_the_same_images_as_before_the_option():
+    # Golden values computed with the degrade.py that had no p_gauss: the validation set and the steps already
+    # trained must stay reproducible.
+    y = D.degrade_batch(_img(6, 64), random.Random(42), 0.1, 0.0).double()
+    assert abs(y.sum().item() - 35759.50289502414) < 1e-3
+    assert abs((y ** 2).sum().item() - 20029.253445467486) < 1e-3
+
+
+def test_p_gauss_one_is_plain_unclipped_gaussian_noise():
+    x = _img(8, 64)
+    y = D.degrade_batch(x, random.Random(7), p_clean=0.0, p_gauss=1.0)
+    r = (y - x).flatten(1)
+    sig = r.std(dim=1) * 255
+    assert ((sig > 4.5) & (sig < 51)).all(), sig
+    assert r.mean(dim=1).abs().max() < 0.01
+    assert sig.max() - sig.min() > 5  # strengths vary
+    assert y.min() < 0 or y.max() > 1  # not clipped: the benchmark's setting

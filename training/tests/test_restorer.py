@@ -61,3 +61,16 @@ def test_pad_to_multiple():
     p, (h, w) = pad_to_multiple(x, 16)
     assert p.shape[-2:] == (32, 48) and (h, w) == (30, 41)
     assert torch.equal(p[..., :30, :41], x)
+
+
+def test_learning_rate_warmup_stable_decay():
+    from revive_train.common import lr_at
+    cfg = {"lr": 1e-3, "warmup": 100, "steps": 10000}
+    assert lr_at(cfg, 0) == pytest.approx(1e-5)
+    assert lr_at(cfg, 5000) == lr_at(cfg, 9999) == 1e-3  # no decay_start: constant
+    cfg.update(decay_start=6000, lr_min_ratio=0.01)
+    assert lr_at(cfg, 5999) == 1e-3  # the steps before the decay are unchanged
+    lrs = [lr_at(cfg, s) for s in range(6000, 10001, 250)]
+    assert all(a > b for a, b in zip(lrs, lrs[1:]))
+    assert lrs[0] == pytest.approx(1e-3) and lrs[-1] == pytest.approx(1e-5)
+    assert lr_at(cfg, 8000) == pytest.approx(1e-3 * (0.01 + 0.99 * 0.5))
