@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, RUNS, checkpoint_due, load_checkpoint, load_config, save_checkpoint, setup_torch, train_step
+from revive_train.common import EMA, Logger, RUNS, Checkpointer, load_checkpoint, load_config, setup_torch, train_step
 from revive_train.data import CropSampler
 from revive_train.diffusion import Schedule, q_sample
 from revive_train.unet import UNet
@@ -51,7 +51,8 @@ def main():
     sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"] + step)
     log = Logger(run_dir)
     abar = sched.alphas_cumprod.to(dev)
-    t_start, last_save, run_loss = time.time(), time.time(), []
+    t_start, run_loss = time.time(), []
+    ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
     while step < cfg["steps"]:
         x0 = sampler.batch(cfg["batch"]).to(dev) * 2 - 1
         t = torch.randint(0, sched.T, (x0.shape[0],), device=dev)
@@ -65,11 +66,7 @@ def main():
             log.log(step=step, loss=sum(run_loss) / len(run_loss), lr=lr, grad_norm=gn,
                     sec_per_step=(time.time() - t_start) / len(run_loss))
             run_loss, t_start = [], time.time()
-        out_of_time = args.minutes and (time.time() - log.t0) > args.minutes * 60
-        if checkpoint_due(step, cfg, last_save, out_of_time):
-            save_checkpoint(run_dir, step, model, ema, opt, cfg, keep_every=cfg.get("keep_every", 0))
-            last_save = time.time()
-        if out_of_time:
+        if ckpt.after_step(step):
             break
     print(f"stopped at step {step}", flush=True)
 

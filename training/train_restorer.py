@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, RUNS, checkpoint_due, load_checkpoint, load_config, save_checkpoint, setup_torch, train_step
+from revive_train.common import EMA, Logger, RUNS, Checkpointer, load_checkpoint, load_config, setup_torch, train_step
 from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import degrade_batch
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
@@ -88,7 +88,8 @@ def main():
     vdeg, vclean = val_set(cfg)
     log = Logger(run_dir)
     log.log(event="start", step=step, config=cfg)
-    t_start, last_save, parts_acc = time.time(), time.time(), []
+    t_start, parts_acc = time.time(), []
+    ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
     while step < cfg["steps"]:
         model.train()
         deg, clean = make_batch(sampler, cfg, step)
@@ -114,11 +115,7 @@ def main():
             log.log(step=step, **mean, lr=lr, grad_norm=gn,
                     sec_per_step=(time.time() - t_start) / len(parts_acc), **extra)
             parts_acc, t_start = [], time.time()
-        out_of_time = args.minutes and (time.time() - log.t0) > args.minutes * 60
-        if checkpoint_due(step, cfg, last_save, out_of_time):
-            save_checkpoint(run_dir, step, model, ema, opt, cfg, keep_every=cfg.get("keep_every", 0))
-            last_save = time.time()
-        if out_of_time:
+        if ckpt.after_step(step):
             break
     print(f"stopped at step {step}", flush=True)
 

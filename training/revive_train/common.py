@@ -103,6 +103,23 @@ def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: d
     return lr, float(gn)
 
 
+class Checkpointer:
+    """Saves last.pt (and the kept EMA snapshots) every ckpt_every steps, at least every 10 minutes, at cfg.steps,
+    and when the time budget (`minutes`, 0 = none) is spent. after_step(step) returns True when the run must stop."""
+
+    def __init__(self, run_dir: Path, cfg: dict, model, ema: "EMA", opt, minutes: float = 0):
+        self.run_dir, self.cfg, self.model, self.ema, self.opt, self.minutes = run_dir, cfg, model, ema, opt, minutes
+        self.t0 = self.last_save = time.time()
+
+    def after_step(self, step: int) -> bool:
+        out_of_time = bool(self.minutes) and time.time() - self.t0 > self.minutes * 60
+        if checkpoint_due(step, self.cfg, self.last_save, out_of_time):
+            save_checkpoint(self.run_dir, step, self.model, self.ema, self.opt, self.cfg,
+                            keep_every=self.cfg.get("keep_every", 0))
+            self.last_save = time.time()
+        return out_of_time
+
+
 def checkpoint_due(step: int, cfg: dict, last_save: float, out_of_time: bool) -> bool:
     """Every ckpt_every steps, at least every 10 minutes, and at the end (steps reached or time budget spent)."""
     return (step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time

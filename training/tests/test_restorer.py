@@ -74,3 +74,18 @@ def test_learning_rate_warmup_stable_decay():
     assert all(a > b for a, b in zip(lrs, lrs[1:]))
     assert lrs[0] == pytest.approx(1e-3) and lrs[-1] == pytest.approx(1e-5)
     assert lr_at(cfg, 8000) == pytest.approx(1e-3 * (0.01 + 0.99 * 0.5))
+
+
+def test_checkpointer_saves_on_schedule_at_the_end_and_on_the_time_budget(tmp_path):
+    from revive_train.common import EMA, Checkpointer, load_checkpoint
+    model = torch.nn.Linear(2, 2)
+    ema, opt = EMA(model, 0.9), torch.optim.SGD(model.parameters(), lr=0.1)
+    cfg = {"steps": 5, "ckpt_every": 2, "keep_every": 4}
+    ck = Checkpointer(tmp_path, cfg, model, ema, opt)
+    stops = [ck.after_step(s) for s in range(1, 6)]
+    assert stops == [False] * 5
+    assert load_checkpoint(tmp_path / "last.pt")["step"] == 5  # the end is always saved
+    assert sorted(p.name for p in tmp_path.glob("ema_*.pt")) == ["ema_0000004.pt"]
+    ck = Checkpointer(tmp_path / "b", {**cfg, "steps": 100}, model, ema, opt, minutes=1e-9)
+    assert ck.after_step(3) is True  # out of time: stop, and save first
+    assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 3
