@@ -3,7 +3,7 @@
     python3 training/eval_restorer.py \
         --arm pixel=~/.cache/revive/runs/restorer_pixel_cpu/ema_0004000.pt \
         --arm diffloss=~/.cache/revive/runs/restorer_diffloss_cpu/ema_0004000.pt \
-        [--onnx models/restore-naf32-v1.onnx] [--out docs/training]
+        [--onnx models/restore-naf32-v2.onnx] [--out docs/training]
 
 An arm is a checkpoint (last.pt or an ema_*.pt snapshot; the EMA weights are used). Computes:
 - the validation set (training/build_valset.py; built if missing): PSNR and SSIM to the clean image, NIQE of the

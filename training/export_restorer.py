@@ -1,7 +1,7 @@
 """Export a trained restorer (its EMA weights) to ONNX and register it in models/manifest.json.
 
-    python3 training/export_restorer.py --run restorer_diffloss_cpu --id restore-naf32-v1 \
-        [--metrics docs/training/restorer_metrics.json --arm diffloss] [--default]
+    python3 training/export_restorer.py --run restorer_pixel_cpu --id restore-naf32-v2 \
+        [--metrics docs/training/restorer_metrics.json --arm pixel] [--default]
 
 ONNX opset 17, input `input` float32 [1, 3, H, W] RGB in [0, 1], output `output` the same shape, clipped to [0, 1];
 H and W dynamic (multiples of size_multiple: the app pads). Checks parity against onnxruntime-node (the runtime the
@@ -22,8 +22,11 @@ from revive_train.common import RUNS, load_checkpoint
 from revive_train.onnx_export import MODELS, export_onnx, run_ort_node, sha256, update_manifest
 from revive_train.restorer import Restorer, gmac_per_mp
 
-TILE = 512
-OVERLAP = 96  # measured: tiles of 256 match the untiled result within one 8-bit level (32 left 11 levels)
+TILE = 768
+# Measured with test/integration/restore-shipped.test.ts's check (tiles of 256 vs the whole image, CBSD68): the
+# step-4000 model needed 96 px (32 left 11 levels); at step 10000 the pixel arm needs 128 (96 leaves 2 levels) and
+# the DiffLoss arm 160 (128 leaves 3 levels, 160 leaves 2). Pass --overlap per model.
+OVERLAP = 128
 
 
 class Clipped(nn.Module):
@@ -65,6 +68,8 @@ def main():
     ap.add_argument("--metrics", default="", help="JSON from eval_restorer.py; the entry for --arm is recorded")
     ap.add_argument("--arm", default="")
     ap.add_argument("--default", action="store_true", help="make it default_restore")
+    ap.add_argument("--overlap", type=int, default=OVERLAP, help="receptive_overlap in px (measure it: see OVERLAP)")
+    ap.add_argument("--tile", type=int, default=TILE)
     args = ap.parse_args()
 
     net, ck = load_run(args.run)
@@ -95,8 +100,8 @@ def main():
         "outputs": ["output"],
         "value_range": [0, 1],
         "size_multiple": net.size_multiple,
-        "tile": TILE,
-        "receptive_overlap": OVERLAP,
+        "tile": args.tile,
+        "receptive_overlap": args.overlap,
         "params": sum(p.numel() for p in net.parameters()),
         "gmac_per_mp": round(gmac_per_mp(net), 2),
         "metrics": metrics,

@@ -95,7 +95,7 @@ async function main() {
   const section = [
     '## Refine',
     '',
-    `SDEdit refine (\`npx jiti bench/refine/bench.ts\`), t0 = 0.5 T, ${STEPS} steps (network evaluations), eta 0, one repeat,`,
+    `SDEdit refine (\`npm run bench:refine\`), t0 = 0.5 T, ${STEPS} steps (network evaluations), eta 0, one repeat,`,
     `median of ${REPS} runs after a warm-up; ${out.date.slice(0, 16).replace('T', ' ')} UTC on ${out.machine},`,
     `onnxruntime-node CPU provider; load average at the end ${out.load.join(' / ')}`,
     `(${out.load[0] > 1.5 ? 'other jobs shared the cores, so these are slower than on an idle machine' : 'nothing else was running'}). Model \`${d.entry.id}\``,
