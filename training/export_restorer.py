@@ -65,6 +65,7 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--id", required=True)
     ap.add_argument("--name", default="Revive restorer (NAFNet-style, compact)")
+    ap.add_argument("--description", default="", help="one line for the app's model list")
     ap.add_argument("--metrics", default="", help="JSON from eval_restorer.py; the entry for --arm is recorded")
     ap.add_argument("--arm", default="")
     ap.add_argument("--default", action="store_true", help="make it default_restore")
@@ -92,6 +93,7 @@ def main():
     entry = {
         "id": args.id,
         "name": args.name,
+        **({"description": args.description} if args.description else {}),
         "kind": "restore",
         "file": path.name,
         "sha256": sha256(path),

@@ -9,6 +9,7 @@ import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/set
 import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
 import { decodeImage } from './image/decode';
 import { encodePreview } from './image/encode';
+import { InferenceGate } from './inference/gate';
 import { availableProviders, SessionCache } from './inference/session';
 import { collectInputs, runRestoreJob } from './jobs/batch';
 import { checkModels, loadManifest } from './models/manifest';
@@ -23,6 +24,8 @@ export interface RefineHost {
   modelsDir: string;
   userDataDir: string;
   sessions: SessionCache;
+  /** The engine's one-inference-at-a-time gate, shared with restore: refine jobs take it for their run. */
+  gate: InferenceGate;
   emit(e: RefineEvent): void;
   /** Records the provider a refine job got, for getInfo().lastProvider. */
   setLastProvider(r: ProviderReport): void;
@@ -91,6 +94,8 @@ export class EngineService {
   readonly modelsDir: string;
   readonly userDataDir: string;
   readonly sessions: SessionCache;
+  /** One inference at a time, engine-wide: a restore job takes it per file, a refine job for its run. */
+  readonly gate = new InferenceGate();
   private readonly version: string;
   private readonly listeners = new Set<EngineListener>();
   private readonly jobs = new Map<string, JobState>();
@@ -111,6 +116,7 @@ export class EngineService {
           modelsDir: this.modelsDir,
           userDataDir: this.userDataDir,
           sessions: this.sessions,
+          gate: this.gate,
           emit: (event) => this.emit({ channel: 'refine', event }),
           setLastProvider: (r) => {
             this.lastProvider = r;
@@ -149,19 +155,32 @@ export class EngineService {
 
   async getInfo(): Promise<AppInfo> {
     let models: ModelInfo[] = [];
+    let defaultRestore = '';
     try {
       const manifest = await loadManifest(this.modelsDir);
-      models = (await checkModels(this.modelsDir, manifest)).map((m) => ({
-        id: m.id,
-        kind: m.kind,
-        name: m.name,
-        sha256Ok: m.sha256Ok,
-        ...(m.error ? { error: m.error } : {}),
-      }));
+      defaultRestore = manifest.default_restore;
+      const described = new Map(manifest.models.map((m) => [m.id, m.description]));
+      models = (await checkModels(this.modelsDir, manifest)).map((m) => {
+        const description = described.get(m.id);
+        return {
+          id: m.id,
+          kind: m.kind,
+          name: m.name,
+          ...(typeof description === 'string' && description ? { description } : {}),
+          sha256Ok: m.sha256Ok,
+          ...(m.error ? { error: m.error } : {}),
+        };
+      });
     } catch (e) {
       models = [{ id: '', kind: 'restore', name: 'models/manifest.json', sha256Ok: false, error: (e as Error).message }];
     }
-    return { version: this.version, models, providers: availableProviders(), lastProvider: this.lastProvider };
+    return {
+      version: this.version,
+      models,
+      defaultRestore,
+      providers: availableProviders(),
+      lastProvider: this.lastProvider,
+    };
   }
 
   private get settingsPath(): string {
@@ -207,7 +226,7 @@ export class EngineService {
     return encodePreview(img, maxSize);
   }
 
-  // ---- restore jobs (run one at a time, in the order started) ----
+  // ---- restore jobs (run one at a time, in the order started; each file's inference takes the gate) ----
 
   async startRestore(req: JobRequest): Promise<{ jobId: string }> {
     const jobId = randomUUID();
@@ -218,6 +237,7 @@ export class EngineService {
           jobId,
           signal: controller.signal,
           sessions: this.sessions,
+          gate: this.gate,
           modelsDir: this.modelsDir,
           onEvent: (event) => {
             if (event.type === 'provider') this.lastProvider = event.report;

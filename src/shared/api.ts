@@ -8,6 +8,8 @@ export interface ModelInfo {
   id: string;
   kind: 'restore' | 'diffusion';
   name: string;
+  /** A short description for people (the manifest's optional `description`). */
+  description?: string;
   sha256Ok: boolean;
   error?: string;
 }
@@ -15,6 +17,8 @@ export interface ModelInfo {
 export interface AppInfo {
   version: string;
   models: ModelInfo[];
+  /** The manifest's default_restore: the restore model used when none is chosen ('' when the manifest is unreadable). */
+  defaultRestore: string;
   providers: string[]; // execution providers this build can try, e.g. ['cpu', 'cuda']
   lastProvider: ProviderReport | null;
 }

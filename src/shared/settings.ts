@@ -1,5 +1,6 @@
-// The app's persisted settings: schema, defaults and a sanitiser that never throws (bad values fall back).
-import type { Device, OutputFormat } from './types';
+// The app's persisted settings: schema, defaults and a sanitiser that never throws (bad values fall back); and which
+// restore model a stored choice means, given the installed models (a choice that is gone falls back to the default).
+import type { Device, OutputFormat, RestoreSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
 
 export interface Settings {
@@ -9,6 +10,8 @@ export interface Settings {
   device: Device;
   strength: number;
   tile: number; // 0 = the model's suggestion
+  /** Id of the chosen restore model; '' = the manifest's default. One that is not installed means the default. */
+  restoreModel: string;
   refineStrength: number;
   refineSteps: number;
 }
@@ -20,9 +23,13 @@ export const DEFAULT_SETTINGS: Settings = {
   device: 'auto',
   strength: 1,
   tile: 0,
+  restoreModel: '',
   refineStrength: 0.5,
   refineSteps: 20,
 };
+
+/** What a model id may look like (the manifest's ids; validate.ts checks requests with the same rule). */
+export const MODEL_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
@@ -36,7 +43,41 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     device: DEVICES.includes(r.device as Device) ? (r.device as Device) : base.device,
     strength: clamp(num(r.strength, base.strength), 0, 1),
     tile: Math.round(clamp(num(r.tile, base.tile), 0, 4096)),
+    restoreModel:
+      r.restoreModel === '' || (typeof r.restoreModel === 'string' && MODEL_ID_RE.test(r.restoreModel))
+        ? r.restoreModel
+        : base.restoreModel,
     refineStrength: clamp(num(r.refineStrength, base.refineStrength), 0.2, 0.8),
     refineSteps: Math.round(clamp(num(r.refineSteps, base.refineSteps), 1, 100)),
+  };
+}
+
+/** The little of a model the choice needs (ModelInfo in ./api has these fields). */
+export interface ModelChoice {
+  id: string;
+  kind: string;
+  sha256Ok: boolean;
+}
+
+/**
+ * The restore model a restore uses: the chosen one (`settings.restoreModel`) if it is installed and intact, else the
+ * manifest's default if it is, else the first intact restore model; null when there is none. A stored id of a model
+ * that was removed (or renamed, or is damaged) falls back silently, so an old settings file never breaks restore.
+ */
+export function pickRestoreModel<M extends ModelChoice>(models: readonly M[], chosen: string, defaultId: string): M | null {
+  const usable = models.filter((m) => m.kind === 'restore' && m.sha256Ok);
+  const byId = (id: string) => (id ? usable.find((m) => m.id === id) : undefined);
+  return byId(chosen) ?? byId(defaultId) ?? usable[0] ?? null;
+}
+
+/** The settings of a restore job from the app's settings and the model pickRestoreModel chose (none: the engine's default). */
+export function restoreSettingsFor(s: Settings, model: { id: string } | null): RestoreSettings {
+  return {
+    ...(model ? { modelId: model.id } : {}),
+    device: s.device,
+    strength: s.strength,
+    format: s.format,
+    quality: s.quality,
+    ...(s.tile > 0 ? { tile: s.tile } : {}),
   };
 }

@@ -74,9 +74,19 @@ export interface RefineSettings {
   modelId?: string; // default: the manifest's diffusion model for the device
 }
 
+/**
+ * The engine runs one inference at a time (restore per file, refine per job, first come first served). A refine job
+ * that has to wait says so with 'queued' (again whenever its place changes: `ahead` jobs before it, `behind` what
+ * runs now) and sends 'start' when its turn comes; a job that never waited sends neither. A queued job can be
+ * cancelled like a running one.
+ */
 export type RefineEvent =
+  | { type: 'queued'; jobId: string; behind: 'refine' | 'restore'; ahead: number }
+  | { type: 'start'; jobId: string }
   | { type: 'provider'; jobId: string; report: ProviderReport }
   | { type: 'step'; jobId: string; step: number; steps: number; fraction: number }
+  /** The engine keeps a bounded number of rounds; this job's new round pushed these oldest ones out (before 'done'). */
+  | { type: 'dropped'; jobId: string; roundIds: string[] }
   | { type: 'done'; jobId: string; ok: boolean; error?: string; cancelled?: boolean };
 
 // ---- models/manifest.json ----
@@ -84,6 +94,7 @@ export type RefineEvent =
 export interface ManifestModelBase {
   id: string;
   name: string;
+  description?: string; // one short line for people (the app shows it under the model choice)
   file: string; // relative to the manifest's folder
   sha256: string;
   bytes: number;

@@ -155,7 +155,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 }
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
-  'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'refineStrength', 'refineSteps',
+  'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
 ];
 
 function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -167,6 +167,11 @@ function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings>
   if (o.device !== undefined) out.device = c.oneOf<Device>(o.device, `${field}.device`, DEVICES);
   if (o.strength !== undefined) out.strength = c.number(o.strength, `${field}.strength`, 0, 1);
   if (o.tile !== undefined) out.tile = o.tile === 0 ? 0 : c.int(o.tile, `${field}.tile`, LIMITS.tileMin, 4096);
+  // '' = the manifest's default; an id is not checked against the installed models here (one that is not installed
+  // means the default when a restore starts: pickRestoreModel in ./settings)
+  if (o.restoreModel !== undefined) {
+    out.restoreModel = o.restoreModel === '' ? '' : c.id(o.restoreModel, `${field}.restoreModel`, MODEL_ID_RE);
+  }
   if (o.refineStrength !== undefined) out.refineStrength = c.number(o.refineStrength, `${field}.refineStrength`, 0.2, 0.8);
   if (o.refineSteps !== undefined) out.refineSteps = c.int(o.refineSteps, `${field}.refineSteps`, 1, 100);
   return out;

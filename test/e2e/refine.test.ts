@@ -1,5 +1,8 @@
 // Refine with strokes: a person restores a photo, switches to Refine, paints over a spot (undo and redo work),
 // refines it into a new round, compares, saves it, goes back to the start and refines a masked area without colour.
+// Then a second photo: each photo keeps its rounds and strokes when the person switches between them, a refine
+// started while the engine is busy waits its turn (and can be cancelled while it waits), and removing a photo with
+// refine work asks first.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -7,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
 const PHOTO = path.join(OLD_PHOTOS, 'h.png'); // 372 x 524
+const OTHER = path.join(OLD_PHOTOS, 'g.png');
 let tmp: string;
 let out: string;
 let app: AppUnderTest;
@@ -111,6 +115,85 @@ describe('refine with strokes', () => {
     expect((await alphaPixels(req.strokes)).n).toBe(0); // no colour painted
     expect((await alphaPixels(req.mask!)).n).toBeGreaterThan(200); // only where it may change
     expect(await page.locator('[data-testid="round"][aria-current="true"]').getAttribute('data-round')).toBe('Round 2');
+    expect(app.problems).toEqual([]);
+  });
+
+  it("keeps each photo's rounds and strokes across switches; a refine waits its turn; removing asks first", async () => {
+    const { page } = app;
+    const mode = page.getByRole('navigation', { name: 'Mode' });
+    const current = () => page.locator('[data-testid="round"][aria-current="true"]').getAttribute('data-round');
+    const row = (name: string) => page.locator(`[data-testid="queue-item"][data-name="${name}"]`);
+    const openInRefine = async (name: string) => {
+      await mode.getByRole('button', { name: 'Restore' }).click();
+      await row(name).locator('button').first().click();
+      await mode.getByRole('button', { name: 'Refine' }).click();
+      await expect.poll(() => page.getByTestId('refine-source').textContent()).toMatch(name);
+    };
+
+    // h.png: back to painting on Round 2, with a colour stroke not refined yet
+    await page.getByTestId('refine-compare').click();
+    await visible(page.getByTestId('refine-canvas'));
+    await page.getByTestId('mask-only').click();
+    await paint(-30, 60, 50);
+    expect(await page.getByTestId('undo').isEnabled()).toBe(true);
+
+    // the engine is busy (as while a batch restores a photo: one inference at a time)
+    const release = await app.engine.gate.acquire('restore');
+    try {
+      // another photo: a fresh start; its refine waits for the engine
+      await app.drop([OTHER]);
+      await openInRefine('g.png');
+      await expect.poll(() => page.getByTestId('round').count()).toBe(1);
+      await paint(0, 0, 60);
+      await page.getByTestId('refine-run').click();
+      await expect.poll(() => page.getByTestId('refine-progress').getAttribute('data-queued')).toBe('true');
+      expect(await page.getByTestId('refine-progress').textContent()).toMatch(/Waiting for the photo being restored/);
+
+      // back to h.png: its rounds, the round on screen and the strokes (undo) are all still there
+      await openInRefine('h.png');
+      expect(await page.getByTestId('refine-source').textContent()).toMatch(/Restored h.png/);
+      await expect.poll(() => page.getByTestId('round').count()).toBe(3);
+      expect(await current()).toBe('Round 2');
+      expect(await page.getByTestId('undo').isEnabled()).toBe(true);
+
+      // a second refine waits behind the first; cancelling it while it waits removes it
+      await page.getByTestId('refine-run').click();
+      await expect.poll(() => page.getByTestId('refine-progress').textContent()).toMatch(/then 1 other refine before this one/);
+      await page.getByTestId('refine-cancel').click();
+      await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/Refine cancelled. Nothing was changed/);
+      await visible(page.getByTestId('refine-run'));
+      await expect.poll(() => app.engine.gate.waiting).toBe(1); // only g.png's is left in the line
+    } finally {
+      release();
+    }
+
+    // the engine is free: g.png's refine runs and its round lands in g.png's list while h.png is on screen
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 45_000 }).toMatch(/Round 1 of g.png is ready/);
+    await expect.poll(() => page.getByTestId('round').count()).toBe(3); // h.png's list unchanged
+    expect(await current()).toBe('Round 2');
+    await openInRefine('g.png');
+    await expect.poll(() => page.getByTestId('round').count()).toBe(2);
+    expect(await current()).toBe('Round 1');
+
+    // and back to h.png once more: its Round 2 can still be saved
+    await openInRefine('h.png');
+    expect(await current()).toBe('Round 2');
+    expect(await page.getByTestId('undo').isEnabled()).toBe(true);
+    await page.getByTestId('refine-save').click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/Saved h-refined-2-\d{8}-\d{6}\.png in /);
+    expect(fs.readdirSync(out).filter((f) => /^h-refined-2-/.test(f))).toHaveLength(1);
+
+    // removing g.png (its round is not saved) asks first; Keep keeps it, confirming removes it
+    await mode.getByRole('button', { name: 'Restore' }).click();
+    await row('g.png').hover();
+    await page.getByRole('button', { name: 'Remove g.png from the list' }).click();
+    await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/Remove g.png from the list\? Its 1 refine round not saved will be lost/);
+    await page.getByTestId('notice-cancel').click();
+    expect(await page.getByTestId('queue-item').count()).toBe(2);
+    await row('g.png').hover();
+    await page.getByRole('button', { name: 'Remove g.png from the list' }).click();
+    await page.getByTestId('notice-confirm').click();
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
     expect(app.problems).toEqual([]);
   });
 });

@@ -168,6 +168,25 @@ describe('revive restore', () => {
     expect(r.out).toMatch(/There is no model "nope"\. Installed restore models: restore-fixture, restore-fixture-unet/);
   });
 
+  it('--model picks a shipped restore model other than the default, and its result differs from the default one', async () => {
+    const shipped = { REVIVE_MODELS_DIR: '' }; // the repository's models/
+    const photo = path.join(folder, 'a.png');
+    const natural = await cli(['restore', photo, '--out', path.join(tmp, 'o8n'), '--model', 'restore-naf32-natural-v2', '--json'], {
+      env: shipped,
+    });
+    expect(natural.code).toBe(0);
+    expect(JSON.parse(natural.out.split('\n')[0])).toMatchObject({ status: 'ok' });
+    const clean = await cli(['restore', photo, '--out', path.join(tmp, 'o8c')], { env: shipped }); // the default
+    expect(clean.code).toBe(0);
+    const [a, b] = await Promise.all(
+      ['o8n', 'o8c'].map((d) => sharp(path.join(tmp, d, 'a.png')).raw().toBuffer({ resolveWithObject: true })),
+    );
+    expect([a.info.width, a.info.height]).toEqual([b.info.width, b.info.height]);
+    let diff = 0;
+    for (let i = 0; i < a.data.length; i++) diff += Math.abs(a.data[i] - b.data[i]);
+    expect(diff / a.data.length).toBeGreaterThan(0.5); // mean abs difference in levels: not the same model
+  });
+
   it('nothing to restore: exit 1 with a message', async () => {
     const empty = path.join(tmp, 'empty');
     fs.mkdirSync(empty, { recursive: true });
@@ -201,5 +220,17 @@ describe('revive models', () => {
   it('finds the repository models/ without REVIVE_MODELS_DIR', async () => {
     const r = await cli(['models', '--json'], { env: { REVIVE_MODELS_DIR: '' } });
     expect(JSON.parse(r.out).modelsDir).toBe(path.join(ROOT, 'models'));
+  });
+
+  it('marks the default of the two shipped restore models', async () => {
+    const r = await cli(['models'], { env: { REVIVE_MODELS_DIR: '' } });
+    expect(r.code).toBe(0);
+    const line = (id: string) => r.out.split('\n').find((l) => l.trim().startsWith(`${id} `)) ?? '';
+    expect(line('restore-naf32-v2')).toMatch(/restore .*sha256 ok +\(default\) +Revive restorer: clean/);
+    expect(line('restore-naf32-natural-v2')).toMatch(/restore .*sha256 ok +Revive restorer: natural texture/);
+    expect(line('restore-naf32-natural-v2')).not.toContain('(default)');
+    expect(r.out).not.toContain('restore-naf32-v1');
+    const j = JSON.parse((await cli(['models', '--json'], { env: { REVIVE_MODELS_DIR: '' } })).out);
+    expect(j.default_restore).toBe('restore-naf32-v2');
   });
 });

@@ -32,7 +32,7 @@ function fakeEngine(): HostedEngine & { emit(m: EngineMessage): void } {
       return () => ee.off('m', l);
     },
     emit: (m: EngineMessage) => ee.emit('m', m),
-    getInfo: async () => ({ version: '9.9.9', models: [], providers: ['cpu'], lastProvider: null }),
+    getInfo: async () => ({ version: '9.9.9', models: [], defaultRestore: '', providers: ['cpu'], lastProvider: null }),
     getSettings: async () => ({}) as never,
     setSettings: async () => ({}) as never,
     expandInputs: async (p: string[]) => p.map((x) => `${x}/1.png`),

@@ -29,7 +29,7 @@ const fromApp = { senderFrame: { url: APP, parent: null } };
 function fakeEngine() {
   const ok = <T>(v: T) => vi.fn(async (..._args: unknown[]) => v);
   return {
-    getInfo: ok({ version: '1.0.0', models: [], providers: ['cpu'], lastProvider: null }),
+    getInfo: ok({ version: '1.0.0', models: [], defaultRestore: '', providers: ['cpu'], lastProvider: null }),
     getSettings: ok({}),
     setSettings: ok({}),
     expandInputs: ok(['/p/a.png']),

@@ -53,6 +53,16 @@ describe('EngineService settings', () => {
     expect(await s2.getSettings()).toEqual(next);
   });
 
+  it('keeps the chosen restore model; a stored id of a removed model reads back as it is (the app falls back)', async () => {
+    const user = path.join(tmp, 'settings3');
+    expect((await make({ userDataDir: user }).setSettings({ restoreModel: 'restore-fixture-unet' })).restoreModel).toBe(
+      'restore-fixture-unet',
+    );
+    expect((await make({ userDataDir: user }).getSettings()).restoreModel).toBe('restore-fixture-unet');
+    fs.writeFileSync(path.join(user, SETTINGS_FILE), JSON.stringify({ restoreModel: 'restore-naf32-v1', quality: 70 }));
+    expect(await make({ userDataDir: user }).getSettings()).toEqual({ ...DEFAULT_SETTINGS, quality: 70, restoreModel: 'restore-naf32-v1' });
+  });
+
   it('sanitises bad values (kept as before) and survives a damaged settings file', async () => {
     const user = path.join(tmp, 'settings2');
     const s = make({ userDataDir: user });
@@ -73,6 +83,8 @@ describe('EngineService info, inputs, preview', () => {
     expect(info.models.find((m) => m.id === 'restore-fixture')).toMatchObject({ kind: 'restore', sha256Ok: true });
     expect(info.providers).toContain('cpu');
     expect(info.lastProvider).toBeNull();
+    expect(info.defaultRestore).toBe('restore-fixture'); // the manifest's default_restore, for the app's model choice
+    expect(info.models.find((m) => m.id === 'restore-fixture')).not.toHaveProperty('description');
 
     const dir = copyFixtureModels(path.join(tmp, 'bad-models'));
     fs.appendFileSync(path.join(dir, 'restore-fixture-unet.onnx'), 'x');
@@ -80,6 +92,16 @@ describe('EngineService info, inputs, preview', () => {
     const unet = bad.models.find((m) => m.id === 'restore-fixture-unet')!;
     expect(unet.sha256Ok).toBe(false);
     expect(unet.error).toBe('Model file models/restore-fixture-unet.onnx is damaged (checksum mismatch). Reinstall Revive.');
+  });
+
+  it("getInfo passes a model's manifest description on", async () => {
+    const dir = copyFixtureModels(path.join(tmp, 'described-models'));
+    const file = path.join(dir, 'manifest.json');
+    const m = JSON.parse(fs.readFileSync(file, 'utf8'));
+    m.models.find((x: { id: string }) => x.id === 'restore-fixture-unet').description = 'Keeps more grain.';
+    fs.writeFileSync(file, JSON.stringify(m));
+    const info = await make({ modelsDir: dir }).getInfo();
+    expect(info.models.find((x) => x.id === 'restore-fixture-unet')?.description).toBe('Keeps more grain.');
   });
 
   it('expandInputs walks folders and leaves non-images out', async () => {

@@ -48,6 +48,10 @@ describe('validateRequest', () => {
       { format: 'jpeg', quality: 80, outDir: '' },
     ]);
     expect(validateRequest('setSettings', [{ tile: 0, refineSteps: 30, refineStrength: 0.3 }])).toHaveLength(1);
+    expect(validateRequest('setSettings', [{ restoreModel: 'restore-naf32-natural-v2' }])).toEqual([
+      { restoreModel: 'restore-naf32-natural-v2' },
+    ]);
+    expect(validateRequest('setSettings', [{ restoreModel: '' }])).toEqual([{ restoreModel: '' }]); // the default
     const [r] = validateRequest('startRefine', [refineReq()]);
     expect(r.strokes).toBeInstanceOf(Uint8Array);
     expect(validateRequest('startRefine', [{ ...refineReq(), source: { roundId: 'abc-123' }, mask: new Uint8Array(3) }]))
@@ -94,6 +98,9 @@ describe('validateRequest', () => {
     bad('loadPreview', ['/a.png', 0], /maxSize must be a whole number from 16 to 16384/);
     bad('loadPreview', ['/a.png', Infinity], /maxSize/);
     bad('setSettings', [{ quality: 'high' }], /patch.quality must be a whole number/);
+    bad('setSettings', [{ restoreModel: 7 }], /patch.restoreModel must be a string/);
+    bad('setSettings', [{ restoreModel: '../models/x' }], /patch.restoreModel must be an id/);
+    bad('setSettings', [{ restoreModel: 'x'.repeat(129) }], /patch.restoreModel must be at most 128 characters/);
     bad('setSettings', [{ refineStrength: 0.9 }], /refineStrength must be a number from 0.2 to 0.8/);
     const r = (over: Record<string, unknown>) => [{ ...refineReq(), settings: { ...refineReq().settings, ...over } }];
     bad('startRefine', r({ strength: 0.1 }), /req.settings.strength must be a number from 0.2 to 0.8/);

@@ -8,6 +8,7 @@ import type { FileResult, JobEvent, JobRequest, JobSummary, OutputFormat, Provid
 import { INPUT_EXTENSIONS } from '../../shared/types';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { encodeImage, outputExtension, resolveFormat } from '../image/encode';
+import type { InferenceGate } from '../inference/gate';
 import type { CachedSession, SessionCache } from '../inference/session';
 import { getModel, loadManifest } from '../models/manifest';
 import { isCancel, restoreImage } from '../restore/restore';
@@ -140,6 +141,8 @@ export interface JobOptions {
   signal?: AbortSignal;
   sessions: SessionCache;
   modelsDir: string;
+  /** One inference at a time: each file's restore waits for it (the engine's gate, shared with refine). */
+  gate?: InferenceGate;
   jobId?: string;
   /** Timing split of each restored file (for the benchmark). */
   onTimings?: (index: number, t: FileTimings) => void;
@@ -246,12 +249,19 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       const t1 = performance.now();
       if (opts.signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
       fileProgress(0.05);
-      const { image, stats } = await restoreImage(img, s.model, s.session, {
-        strength: settings.strength,
-        tile: settings.tile,
-        signal: opts.signal,
-        onProgress: (fr) => fileProgress(0.05 + 0.85 * fr),
-      });
+      const release = await opts.gate?.acquire('restore', { signal: opts.signal });
+      let restored: Awaited<ReturnType<typeof restoreImage<DecodedImage>>>;
+      try {
+        restored = await restoreImage(img, s.model, s.session, {
+          strength: settings.strength,
+          tile: settings.tile,
+          signal: opts.signal,
+          onProgress: (fr) => fileProgress(0.05 + 0.85 * fr),
+        });
+      } finally {
+        release?.();
+      }
+      const { image, stats } = restored;
       img = null; // the input's pixels are not needed any more: let them go before encoding (memory of big photos)
       const t2 = performance.now();
       await fsp.mkdir(path.dirname(f.output), { recursive: true });

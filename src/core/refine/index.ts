@@ -12,7 +12,7 @@ export const refineServiceFactory: RefineRunnerFactory = (host: RefineHost): Ser
     sessions: host.sessions,
     quality: async () => (await host.getSettings()).quality,
     onProvider: (r) => host.setLastProvider(r),
-  });
+  }, { gate: host.gate });
   runner.onEvent((e) => host.emit(e));
   return {
     startRefine: async (req) => ({ jobId: runner.start(req) }),

@@ -1,12 +1,15 @@
 // RefineRunner: the refine side of EngineService. Jobs (start, events, cancel) and rounds: every finished job's image
 // is kept by id (raw pixels in a temp folder, the last few also in memory, the oldest dropped past a bound), so a
 // new job can start from any earlier round (more rounds on top, or back to an earlier one) and any round can be saved.
+// Jobs run one at a time through an InferenceGate (the engine's, shared with restore, or the runner's own): a job
+// started while another runs waits its turn, says so ('queued', then 'start'), and can be cancelled while it waits.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PreviewImage, RefineRequest, RefineRound } from '../../shared/api';
 import type { ProviderReport, RefineEvent, RefineSettings } from '../../shared/types';
+import { InferenceGate } from '../inference/gate';
 import { decodeMask, decodeStrokes } from './inputs';
 import type { Schedule } from './schedule';
 import { CancelledError } from './sampler';
@@ -47,6 +50,7 @@ interface Job {
   id: string;
   controller: AbortController;
   done: Promise<string>; // resolves to the new round's id
+  settled: boolean;
 }
 
 export interface RefineRunnerOptions {
@@ -55,6 +59,8 @@ export interface RefineRunnerOptions {
   /** Rounds also kept decoded in memory. Default 2. */
   inMemory?: number;
   tmpRoot?: string;
+  /** One inference at a time: the engine's gate (shared with restore); default: the runner's own. */
+  gate?: InferenceGate;
 }
 
 export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
@@ -64,6 +70,7 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
   private readonly maxRounds: number;
   private readonly inMemory: number;
   private readonly tmpRoot: string;
+  private readonly gate: InferenceGate;
   private folder: string | null = null;
 
   constructor(
@@ -73,6 +80,7 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
     this.maxRounds = Math.max(1, opts.maxRounds ?? 32);
     this.inMemory = Math.max(0, opts.inMemory ?? 2);
     this.tmpRoot = opts.tmpRoot ?? os.tmpdir();
+    this.gate = opts.gate ?? new InferenceGate();
   }
 
   onEvent(cb: (e: RefineEvent) => void): () => void {
@@ -96,18 +104,29 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
     return this.folder;
   }
 
-  /** Starts a refine job and returns its id at once; progress and the end arrive as RefineEvents. */
+  /**
+   * Starts a refine job and returns its id at once; progress and the end arrive as RefineEvents. When another job
+   * holds the gate, it waits its turn ('queued' events first; they may come before this returns).
+   */
   start(req: RefineRequest): string {
     const id = randomUUID();
     const controller = new AbortController();
-    const done = this.run(id, req, controller.signal);
-    done.catch(() => {}); // the outcome is reported as an event and through getResult
-    this.jobs.set(id, { id, controller, done });
-    if (this.jobs.size > 64) this.jobs.delete(this.jobs.keys().next().value as string);
+    const job: Job = { id, controller, done: Promise.resolve(''), settled: false };
+    this.jobs.set(id, job);
+    job.done = this.run(id, req, controller.signal);
+    job.done.then(
+      () => (job.settled = true),
+      () => (job.settled = true), // the outcome is reported as an event and through getResult
+    );
+    // forget the oldest finished jobs past 64 (never one still waiting or running)
+    for (const [old, j] of this.jobs) {
+      if (this.jobs.size <= 64) break;
+      if (j.settled) this.jobs.delete(old);
+    }
     return id;
   }
 
-  /** Stops a running job; it ends with a 'done' event with cancelled: true and leaves no round. */
+  /** Stops a job, running or waiting its turn; it ends with a 'done' event with cancelled: true and leaves no round. */
   cancel(jobId: string): void {
     this.jobs.get(jobId)?.controller.abort();
   }
@@ -164,7 +183,8 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
     return { ...t, rgb };
   }
 
-  private async addRound(original: string, img: P): Promise<string> {
+  /** Keeps a new round; returns its id and the ids of the oldest rounds dropped to stay within maxRounds. */
+  private async addRound(original: string, img: P): Promise<{ id: string; dropped: string[] }> {
     const id = randomUUID();
     const file = path.join(this.dir, `${id}.rgb`);
     const view = img.rgb;
@@ -172,18 +192,30 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
     const template = { ...img, rgb: new Uint8Array(0) } as P;
     this.rounds.set(id, { id, original, file, template, image: img });
     const ids = [...this.rounds.keys()];
-    for (const old of ids.slice(0, Math.max(0, ids.length - this.maxRounds))) {
+    const dropped = ids.slice(0, Math.max(0, ids.length - this.maxRounds));
+    for (const old of dropped) {
       fs.rmSync(this.rounds.get(old)!.file, { force: true });
       this.rounds.delete(old);
     }
+
     for (const old of [...this.rounds.keys()].slice(0, Math.max(0, this.rounds.size - this.inMemory))) {
       delete this.rounds.get(old)!.image;
     }
-    return id;
+    return { id, dropped };
   }
 
   private async run(jobId: string, req: RefineRequest, signal: AbortSignal): Promise<string> {
+    let release: (() => void) | null = null;
     try {
+      let waited = false;
+      release = await this.gate.acquire('refine', {
+        signal,
+        onWait: ({ holder, ahead }) => {
+          waited = true;
+          this.emit({ type: 'queued', jobId, behind: holder, ahead });
+        },
+      });
+      if (waited) this.emit({ type: 'start', jobId });
       let original: string;
       let photo: P;
       if ('roundId' in req.source) {
@@ -209,7 +241,8 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
         signal,
         onStep: (step, steps) => this.emit({ type: 'step', jobId, step, steps, fraction: step / steps }),
       });
-      const roundId = await this.addRound(original, image);
+      const { id: roundId, dropped } = await this.addRound(original, image);
+      if (dropped.length) this.emit({ type: 'dropped', jobId, roundIds: dropped });
       this.emit({ type: 'done', jobId, ok: true });
       return roundId;
     } catch (e) {
@@ -220,6 +253,8 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
       const msg = e instanceof Error ? e.message : String(e);
       this.emit({ type: 'done', jobId, ok: false, error: msg });
       throw e;
+    } finally {
+      release?.();
     }
   }
 }

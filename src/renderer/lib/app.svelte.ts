@@ -3,7 +3,7 @@
 // The plain Maps and Sets here are bookkeeping that nothing renders, so they are deliberately not reactive.
 /* eslint-disable svelte/prefer-svelte-reactivity */
 import type { AppInfo } from '../../shared/api';
-import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings';
+import { DEFAULT_SETTINGS, pickRestoreModel, restoreSettingsFor, type Settings } from '../../shared/settings';
 import type { JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../../shared/types';
 import { baseName, dirName, errorText, plural } from './format';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
@@ -34,9 +34,27 @@ export interface JobProgress {
   cancelling: boolean;
 }
 
+export interface NoticeAction {
+  label: string;
+  run: () => void;
+  /** The button that loses something (shown in red). */
+  danger?: boolean;
+  testid?: string;
+}
+
+/** The notice line; with actions it asks (a confirmation in words): each button runs its action and closes it. */
 export interface Notice {
   kind: 'error' | 'info';
   text: string;
+  actions?: NoticeAction[];
+}
+
+/** Work tied to photos that leaving the list would lose (Refine's rounds and strokes); RefineState is one. */
+export interface WorkKeeper {
+  /** What would be lost with the photos at these paths, in words ("2 refine rounds not saved"); null = nothing. */
+  unsaved(paths: string[]): string | null;
+  /** Lets go of the work of these paths (their running or waiting refine is cancelled). */
+  forget(paths: string[]): void;
 }
 
 const THUMB_SIZE = 192;
@@ -57,7 +75,12 @@ export class AppState {
   selected = $derived(this.items.find((i) => i.id === this.selectedId) ?? null);
   running = $derived(this.job !== null);
   pending = $derived(this.items.filter((i) => RETRYABLE.includes(i.status)));
-  restoreModel = $derived(this.info?.models.find((m) => m.kind === 'restore' && m.sha256Ok) ?? null);
+  /** The installed, intact restore models (the Model choice in Settings). */
+  restoreModels = $derived(this.info?.models.filter((m) => m.kind === 'restore' && m.sha256Ok) ?? []);
+  /** The one a restore uses: the chosen one if installed, else the manifest's default (see pickRestoreModel). */
+  restoreModel = $derived(
+    this.info ? pickRestoreModel(this.info.models, this.settings.restoreModel, this.info.defaultRestore) : null,
+  );
   modelProblem = $derived.by(() => {
     if (!this.info) return null;
     if (this.restoreModel) return null;
@@ -72,6 +95,8 @@ export class AppState {
   private readonly thumbs = new TaskQueue(2);
   private readonly thumbsAsked = new Set<number>();
   private off: (() => void) | null = null;
+  /** Asked before photos leave the list (Refine registers itself). */
+  keeper: WorkKeeper | null = null;
 
   constructor(private readonly api = window.revive) {}
 
@@ -187,17 +212,58 @@ export class AppState {
     }
   }
 
-  remove(id: number): void {
+  /** The paths a photo's other work may be kept under: the photo and its restored result. */
+  private pathsOf(it: QueueItem): string[] {
+    return it.output ? [it.path, it.output] : [it.path];
+  }
+
+  /** Asks in the notice line before something would be lost; `go` runs when the person confirms. */
+  private confirm(text: string, label: string, go: () => void): void {
+    this.notice = {
+      kind: 'info',
+      text,
+      actions: [
+        { label, run: go, danger: true, testid: 'notice-confirm' },
+        { label: 'Keep', run: () => undefined, testid: 'notice-cancel' },
+      ],
+    };
+  }
+
+  /** Removes a photo from the list; asks first when it has refine work that would be lost. */
+  remove(id: number, confirmed = false): void {
     if (this.running) return;
     const it = this.item(id);
     if (!it) return;
+    const work = confirmed ? null : this.keeper?.unsaved(this.pathsOf(it));
+    if (work) {
+      this.confirm(`Remove ${it.name} from the list? Its ${work} will be lost.`, 'Remove and discard', () =>
+        this.remove(id, true),
+      );
+      return;
+    }
+    this.keeper?.forget(this.pathsOf(it));
     release(it.thumb);
     this.items = this.items.filter((i) => i.id !== id);
     if (this.selectedId === id) this.selectedId = this.items[0]?.id ?? null;
   }
 
-  clear(): void {
+  /** Starts afresh with an empty list; asks first when any photo has refine work that would be lost. */
+  clear(confirmed = false): void {
     if (this.running) return;
+    if (!confirmed && this.keeper) {
+      const lost: string[] = [];
+      for (const i of this.items) {
+        const work = this.keeper.unsaved(this.pathsOf(i));
+        if (work) lost.push(`${i.name} (${work})`);
+      }
+      if (lost.length) {
+        this.confirm(`Clear the list? Refine work would be lost: ${lost.join('; ')}.`, 'Clear and discard', () =>
+          this.clear(true),
+        );
+        return;
+      }
+    }
+    this.keeper?.forget(this.items.flatMap((i) => this.pathsOf(i)));
     for (const i of this.items) release(i.thumb);
     this.items = [];
     this.selectedId = null;
@@ -231,15 +297,9 @@ export class AppState {
     }
   }
 
+  /** What a restore job gets: the settings, and the model the person chose (or the default; see restoreModel). */
   restoreSettings(): RestoreSettings {
-    const s = this.settings;
-    return {
-      device: s.device,
-      strength: s.strength,
-      format: s.format,
-      quality: s.quality,
-      ...(s.tile > 0 ? { tile: s.tile } : {}),
-    };
+    return restoreSettingsFor(this.settings, this.restoreModel);
   }
 
   // ---- restore jobs ----

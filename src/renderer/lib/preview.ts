@@ -8,12 +8,13 @@ export interface Picture {
   height: number;
   fullWidth: number; // of the photo
   fullHeight: number;
+  bytes?: number; // encoded size (what the blob holds)
 }
 
 export function toPicture(p: PreviewImage): Picture {
   const bytes = new Uint8Array(p.bytes); // a copy whose buffer is a plain ArrayBuffer
   const url = URL.createObjectURL(new Blob([bytes], { type: p.mime }));
-  return { url, width: p.width, height: p.height, fullWidth: p.fullWidth, fullHeight: p.fullHeight };
+  return { url, width: p.width, height: p.height, fullWidth: p.fullWidth, fullHeight: p.fullHeight, bytes: bytes.byteLength };
 }
 
 export function release(p: Picture | null | undefined): void {

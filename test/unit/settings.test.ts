@@ -1,0 +1,100 @@
+// src/shared/settings: the stored restore model choice, and which model a restore uses: the chosen one when it is
+// installed and intact, else the manifest's default; a stored id of a model that is gone never breaks a restore.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SETTINGS,
+  pickRestoreModel,
+  restoreSettingsFor,
+  sanitizeSettings,
+  type ModelChoice,
+} from '../../src/shared/settings';
+
+const CLEAN = 'restore-naf32-v2';
+const NATURAL = 'restore-naf32-natural-v2';
+const models: (ModelChoice & { name: string })[] = [
+  { id: 'diffusion-cpu', kind: 'diffusion', name: 'prior', sha256Ok: true },
+  { id: NATURAL, kind: 'restore', name: 'natural texture', sha256Ok: true },
+  { id: CLEAN, kind: 'restore', name: 'clean', sha256Ok: true },
+];
+
+describe('sanitizeSettings: restoreModel', () => {
+  it("defaults to '' (the manifest's default) and keeps a well-formed id", () => {
+    expect(DEFAULT_SETTINGS.restoreModel).toBe('');
+    expect(sanitizeSettings({}).restoreModel).toBe('');
+    expect(sanitizeSettings({ restoreModel: NATURAL }).restoreModel).toBe(NATURAL);
+    expect(sanitizeSettings({ restoreModel: '' }, { ...DEFAULT_SETTINGS, restoreModel: NATURAL }).restoreModel).toBe('');
+  });
+
+  it('an unknown but well-formed id is kept (a removed model is resolved when a restore starts)', () => {
+    expect(sanitizeSettings({ restoreModel: 'restore-naf32-v1' }).restoreModel).toBe('restore-naf32-v1');
+  });
+
+  it('a value that is no model id falls back, never throws', () => {
+    for (const bad of [42, null, ['x'], { id: NATURAL }, '../../etc/passwd', 'a b', 'x'.repeat(129)]) {
+      expect(sanitizeSettings({ restoreModel: bad }).restoreModel).toBe('');
+      expect(sanitizeSettings({ restoreModel: bad }, { ...DEFAULT_SETTINGS, restoreModel: CLEAN }).restoreModel).toBe(CLEAN);
+    }
+  });
+
+  it('a settings file from before the choice existed reads as the default', () => {
+    const old = { outDir: '/x', format: 'png', quality: 80, device: 'cpu', strength: 0.5, tile: 0 };
+    expect(sanitizeSettings(old)).toEqual({ ...DEFAULT_SETTINGS, ...old, restoreModel: '' });
+  });
+});
+
+describe('pickRestoreModel', () => {
+  it('the chosen model when it is installed', () => {
+    expect(pickRestoreModel(models, NATURAL, CLEAN)?.id).toBe(NATURAL);
+    expect(pickRestoreModel(models, CLEAN, CLEAN)?.id).toBe(CLEAN);
+  });
+
+  it("no choice: the manifest's default, not the first restore model listed", () => {
+    expect(models.find((m) => m.kind === 'restore')!.id).toBe(NATURAL); // the first one is not the default
+    expect(pickRestoreModel(models, '', CLEAN)?.id).toBe(CLEAN);
+  });
+
+  it('a removed, renamed or non-restore choice falls back to the default silently', () => {
+    expect(pickRestoreModel(models, 'restore-naf32-v1', CLEAN)?.id).toBe(CLEAN);
+    expect(pickRestoreModel(models, 'diffusion-cpu', CLEAN)?.id).toBe(CLEAN);
+  });
+
+  it('a damaged chosen model falls back to the default; a damaged default to another intact one', () => {
+    const damaged = models.map((m) => (m.id === NATURAL ? { ...m, sha256Ok: false } : m));
+    expect(pickRestoreModel(damaged, NATURAL, CLEAN)?.id).toBe(CLEAN);
+    const noDefault = models.map((m) => (m.id === CLEAN ? { ...m, sha256Ok: false } : m));
+    expect(pickRestoreModel(noDefault, '', CLEAN)?.id).toBe(NATURAL);
+    expect(pickRestoreModel(models, '', 'gone')?.id).toBe(NATURAL); // a default the manifest does not list
+  });
+
+  it('null when no restore model is usable', () => {
+    expect(pickRestoreModel([], NATURAL, CLEAN)).toBeNull();
+    expect(pickRestoreModel(models.map((m) => ({ ...m, sha256Ok: false })), '', CLEAN)).toBeNull();
+    expect(pickRestoreModel(models.filter((m) => m.kind === 'diffusion'), '', CLEAN)).toBeNull();
+  });
+
+  it('returns the entry itself (its name and description come along)', () => {
+    expect(pickRestoreModel(models, NATURAL, CLEAN)?.name).toBe('natural texture');
+  });
+});
+
+describe('restoreSettingsFor', () => {
+  it('sends the picked model as modelId with the other settings', () => {
+    const s = { ...DEFAULT_SETTINGS, restoreModel: 'restore-naf32-v1', device: 'cpu' as const, tile: 256 };
+    const model = pickRestoreModel(models, s.restoreModel, CLEAN);
+    expect(restoreSettingsFor(s, model)).toEqual({
+      modelId: CLEAN,
+      device: 'cpu',
+      strength: 1,
+      format: 'same',
+      quality: 92,
+      tile: 256,
+    });
+    expect(restoreSettingsFor({ ...s, restoreModel: NATURAL }, pickRestoreModel(models, NATURAL, CLEAN)).modelId).toBe(NATURAL);
+  });
+
+  it("without a model it leaves modelId out (the engine's default) and tile 0 means the model's own", () => {
+    const r = restoreSettingsFor(DEFAULT_SETTINGS, null);
+    expect(r).not.toHaveProperty('modelId');
+    expect(r).not.toHaveProperty('tile');
+  });
+});
