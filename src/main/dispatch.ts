@@ -32,6 +32,8 @@ export interface DispatchDeps {
   chooseFolder(): Promise<string | null>;
   /** Reveals a file in the system's file manager (main: shell.showItemInFolder). */
   showInFolder(path: string): Promise<void>;
+  /** Keeps what leaving the page would lose, in words (main: for the will-prevent-unload dialog). */
+  setUnsavedWork(summary: string | null): void;
   /** process.platform: decides what an absolute path is. */
   platform?: string;
 }
@@ -45,6 +47,7 @@ export function createDispatcher(deps: DispatchDeps): Dispatch {
     const clean = validateRequest(method, args, platform);
     if (method === 'chooseFolder') return deps.chooseFolder();
     if (method === 'showInFolder') return deps.showInFolder((clean as [string])[0]);
+    if (method === 'setUnsavedWork') return deps.setUnsavedWork((clean as [string | null])[0]);
     if (!isEngineMethod(method)) throw new Error(`No handler for ${method}`);
     const fn = deps.engine[method] as (...a: unknown[]) => Promise<unknown>;
     return fn.apply(deps.engine, clean as unknown[]);

@@ -18,6 +18,7 @@ import { createDispatcher } from './dispatch';
 import { EngineClient } from './engine-protocol';
 import { registerIpc, relayEvent } from './ipc';
 import { JobEffects } from './job-effects';
+import { choseLeave, leaveDialogOptions } from './leave';
 import { modelsDirFor, windowUrlFor } from './paths';
 import { APP_ENTRY, APP_SCHEME, CSP, isAppUrl, mimeType, resolveAppFile, secureWebPreferences } from './security';
 
@@ -32,6 +33,8 @@ protocol.registerSchemesAsPrivileged([
 app.enableSandbox();
 
 let win: BrowserWindow | null = null;
+/** What leaving the page would lose, in words, as the page last reported it (setUnsavedWork); null = nothing. */
+let unsavedWork: string | null = null;
 const appUrl = () => windowUrlFor(app.isPackaged, process.env, APP_ENTRY);
 
 function hardenContents(contents: WebContents): void {
@@ -76,6 +79,12 @@ function createWindow(): BrowserWindow {
     webPreferences: secureWebPreferences(preloadFile, !app.isPackaged),
   });
   w.once('ready-to-show', () => w.show());
+  // the page prevents unload (close, reload) while it has unsaved work: ask, and let it go only on Leave
+  w.webContents.on('will-prevent-unload', (e) => {
+    if (!choseLeave(dialog.showMessageBoxSync(w, leaveDialogOptions(unsavedWork)))) return;
+    unsavedWork = null;
+    e.preventDefault();
+  });
   w.on('closed', () => {
     if (win === w) win = null;
   });
@@ -134,6 +143,9 @@ if (!app.requestSingleInstanceLock()) {
         return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
       },
       showInFolder: async (p) => shell.showItemInFolder(p),
+      setUnsavedWork: (summary) => {
+        unsavedWork = summary;
+      },
     });
     registerIpc(dispatch, appUrl);
 

@@ -44,6 +44,7 @@ const api: ReviveApi = {
   cancelRefine: (jobId) => invoke(CH.cancelRefine, jobId),
   onRefineEvent: (cb) => subscribe<RefineEvent>(EV.refine, cb),
   showInFolder: (path) => invoke(CH.showInFolder, path),
+  setUnsavedWork: (summary) => invoke(CH.setUnsavedWork, summary),
 };
 
 contextBridge.exposeInMainWorld('revive', api);

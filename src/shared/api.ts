@@ -69,6 +69,11 @@ export interface ReviveApi {
   cancelRefine(jobId: string): Promise<void>;
   onRefineEvent(cb: (e: RefineEvent) => void): () => void;
   showInFolder(path: string): Promise<void>;
+  /**
+   * Tells main what closing or reloading the window would lose, in words (null = nothing), so the "Leave Revive?"
+   * dialog it shows on will-prevent-unload can say so. The page sends it whenever it changes.
+   */
+  setUnsavedWork(summary: string | null): Promise<void>;
 }
 
 /** invoke channels (renderer -> main), one per request method. */
@@ -86,6 +91,7 @@ export const CH = {
   saveRound: 'revive:save-round',
   cancelRefine: 'revive:cancel-refine',
   showInFolder: 'revive:show-in-folder',
+  setUnsavedWork: 'revive:set-unsaved-work',
 } as const;
 
 /** event channels (main -> renderer). */

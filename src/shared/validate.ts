@@ -28,6 +28,8 @@ export const LIMITS = {
   tileMin: 16,
   tileMax: 16_384,
   idLength: 128,
+  /** The words of setUnsavedWork (what leaving would lose; a dialog's detail). */
+  summaryLength: 4000,
   /** Strokes and mask PNGs (bytes). */
   imageBytes: 512 * 1024 * 1024,
 } as const;
@@ -233,6 +235,10 @@ const VALIDATORS: Validators = {
   },
   cancelRefine: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
   showInFolder: (c, a) => [c.path(c.args(a, 1, 1)[0], 'path')],
+  setUnsavedWork: (c, a) => {
+    const summary = c.args(a, 1, 1)[0];
+    return [summary === null ? null : c.string(summary, 'summary', LIMITS.summaryLength)];
+  },
 };
 
 export const METHODS = Object.keys(CH) as Method[];

@@ -1,5 +1,6 @@
 // A person starts a batch, watches its progress (time left, the bar) and cancels it: the photos already done stay,
-// the rest are marked cancelled, no partial file is left, and they can be restored later.
+// the rest are marked cancelled, no partial file is left, and they can be restored later. While it runs, closing or
+// reloading the window asks first (the page refuses beforeunload and tells main what is running).
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,8 @@ describe('cancel a batch', () => {
     await visible(page.getByTestId('status-progress'));
     expect(await page.getByTestId('status-progress').textContent()).toMatch(/Restoring \d of 6 photos · \d+% · /);
     await app.screenshot('app-running.png');
+    expect(await app.preventsUnload()).toBe(true);
+    await expect.poll(() => app.unsavedWork).toMatch(/^A restore is still running \(\d of 6 photos done\)\.$/);
     await page.getByTestId('cancel').click();
 
     await visible(page.getByTestId('status-summary'), 30_000);
@@ -50,6 +53,10 @@ describe('cancel a batch', () => {
         .map((p) => path.basename(p, '.png') + '.jpg')
         .sort(),
     );
+
+    // nothing running any more, nothing to lose: the window closes without asking
+    await expect.poll(() => app.preventsUnload()).toBe(false);
+    expect(app.unsavedWork).toBeNull();
 
     // the cancelled ones can be restored later
     expect(await page.getByTestId('restore').textContent()).toMatch(new RegExp(`Try ${cancelled} photos? again`));

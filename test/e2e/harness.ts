@@ -97,8 +97,15 @@ export interface AppUnderTest {
   /** The folder chooseFolder answers next (the dialog a person would use). */
   nextFolder: string | null;
   revealed: string[];
+  /** What the page last said leaving would lose (setUnsavedWork; main's will-prevent-unload dialog shows it). */
+  unsavedWork: string | null;
   /** Drops real files or folders on the window, as a drag from the file manager would. */
   drop(paths: string[]): Promise<void>;
+  /**
+   * Whether the page refuses to unload now: dispatches a cancelable beforeunload, as closing or reloading the window
+   * would (Electron then emits will-prevent-unload and main asks "Leave Revive?").
+   */
+  preventsUnload(): Promise<boolean>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -149,6 +156,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     trace: [],
     nextFolder: null,
     revealed: [],
+    unsavedWork: null,
     async drop(paths) {
       const files = paths.map((p) => ({ name: path.basename(p), path: p, size: 0 }));
       // (runs in the page: only what is written inside the function exists there)
@@ -157,6 +165,14 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
           (globalThis as unknown as { __reviveTest: PageHarness }).__reviveTest.drop('[data-testid="drop-zone"]', files),
         { files },
       );
+    },
+    preventsUnload() {
+      // (runs in the page)
+      return page.evaluate(() => {
+        const e = new Event('beforeunload', { cancelable: true });
+        (globalThis as unknown as EventTarget).dispatchEvent(e);
+        return e.defaultPrevented;
+      });
     },
     async screenshot(name) {
       const dir = opts.shotsDir ?? SHOTS;
@@ -191,6 +207,9 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     },
     showInFolder: async (p) => {
       app.revealed.push(p);
+    },
+    setUnsavedWork: (summary) => {
+      app.unsavedWork = summary;
     },
   });
   await page.exposeBinding('__reviveCall', async (source, method: string, args: unknown) => {

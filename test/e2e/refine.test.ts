@@ -2,7 +2,8 @@
 // refines it into a new round, compares, saves it, goes back to the start and refines a masked area without colour.
 // Then a second photo: each photo keeps its rounds and strokes when the person switches between them, a refine
 // started while the engine is busy waits its turn (and can be cancelled while it waits), and removing a photo with
-// refine work asks first.
+// refine work asks first. Throughout, closing or reloading the window is refused (beforeunload prevented, main asks)
+// exactly while there is refine work that is not saved, and main is told what in words.
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -37,6 +38,8 @@ async function paint(dx: number, dy: number, len: number) {
   await app.page.mouse.up();
 }
 
+const preventsUnload = () => app.preventsUnload();
+
 async function alphaPixels(png: Uint8Array) {
   const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   let n = 0;
@@ -47,6 +50,8 @@ async function alphaPixels(png: Uint8Array) {
 describe('refine with strokes', () => {
   it('paints, undoes and redoes, refines into a round, compares and saves it', async () => {
     const { page } = app;
+    expect(await preventsUnload()).toBe(false); // nothing to lose yet
+    expect(app.unsavedWork).toBeNull();
     await app.drop([PHOTO]);
     await page.getByTestId('restore').click();
     await expect.poll(() => page.getByTestId('queue-item').getAttribute('data-status')).toBe('done');
@@ -68,6 +73,9 @@ describe('refine with strokes', () => {
     expect(await redo.isDisabled()).toBe(true);
     await paint(-40, 30, 80);
     await app.screenshot('app-refine.png');
+    // strokes not refined yet: closing or reloading the window would lose them, so the page refuses and says what
+    await expect.poll(preventsUnload).toBe(true);
+    await expect.poll(() => app.unsavedWork).toBe('Refine work would be lost: h.png (strokes not refined yet).');
 
     await page.getByTestId('refine-run').click();
     await expect.poll(() => page.getByTestId('round').count(), { timeout: 45_000 }).toBe(2);
@@ -84,6 +92,8 @@ describe('refine with strokes', () => {
     expect([painted.width, painted.height]).toEqual([372, 524]);
     expect(painted.n).toBeGreaterThan(500);
     await app.screenshot('app-refine-result.png');
+    await expect.poll(() => app.unsavedWork).toBe('Refine work would be lost: h.png (1 refine round not saved).');
+    expect(await preventsUnload()).toBe(true);
 
     await page.getByTestId('refine-save').click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/Saved h-refined-1-\d{8}-\d{6}\.png in /);
@@ -92,6 +102,9 @@ describe('refine with strokes', () => {
     const saved = path.join(out, files[0]);
     const meta = await sharp(saved).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 372, 524]);
+    // saved, and no strokes since: nothing to lose, the window closes without asking
+    await expect.poll(preventsUnload).toBe(false);
+    expect(app.unsavedWork).toBeNull();
     expect(app.problems).toEqual([]);
   });
 
@@ -194,6 +207,16 @@ describe('refine with strokes', () => {
     await page.getByRole('button', { name: 'Remove g.png from the list' }).click();
     await page.getByTestId('notice-confirm').click();
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(1);
+
+    // h.png still has a stroke not refined: leaving is refused until that work is gone too
+    await expect.poll(() => app.unsavedWork).toBe('Refine work would be lost: h.png (strokes not refined yet).');
+    expect(await preventsUnload()).toBe(true);
+    await row('h.png').hover();
+    await page.getByRole('button', { name: 'Remove h.png from the list' }).click();
+    await page.getByTestId('notice-confirm').click();
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(0);
+    await expect.poll(preventsUnload).toBe(false);
+    expect(app.unsavedWork).toBeNull();
     expect(app.problems).toEqual([]);
   });
 });

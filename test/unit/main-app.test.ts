@@ -61,7 +61,10 @@ const m = vi.hoisted(() => {
       session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
       utilityProcess: { fork: vi.fn(() => child) },
       ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
-      dialog: { showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/chosen'] })) },
+      dialog: {
+        showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/chosen'] })),
+        showMessageBoxSync: vi.fn((_win: unknown, _opts: Record<string, unknown>) => 1),
+      },
       shell: { showItemInFolder: vi.fn() },
       powerSaveBlocker: { start: vi.fn(() => 7), stop: vi.fn() },
     },
@@ -71,6 +74,7 @@ vi.mock('electron', () => ({ ...m.electron, default: m.electron }));
 
 import { CH, EV } from '../../src/shared/api';
 import { APP_ENTRY, CSP } from '../../src/main/security';
+import { LEAVE_GENERIC } from '../../src/main/leave';
 
 type Win = InstanceType<typeof m.electron.BrowserWindow>;
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -163,6 +167,40 @@ describe('main process', () => {
     expect(w.setProgressBar).toHaveBeenLastCalledWith(-1);
     expect(m.sent.map((s) => s[0])).toEqual([EV.job, EV.job, EV.job]);
     expect((m.sent[1][1] as { fraction: number }).fraction).toBe(0.5);
+  });
+
+  it('asks before the page unloads with unsaved work: Leave lets it go, Stay (the default) keeps it', async () => {
+    const w = m.windows[0] as Win;
+    const box = m.electron.dialog.showMessageBoxSync;
+    const unload = (answer: number) => {
+      box.mockReturnValueOnce(answer);
+      const e = { preventDefault: vi.fn() };
+      w.webContents.emit('will-prevent-unload', e);
+      return e.preventDefault;
+    };
+    // the page has not said what it would lose: a generic sentence; Stay keeps the page
+    expect(unload(1)).not.toHaveBeenCalled();
+    expect(box).toHaveBeenLastCalledWith(w, expect.objectContaining({
+      type: 'question',
+      buttons: ['Leave', 'Stay'],
+      defaultId: 1,
+      cancelId: 1,
+      message: expect.stringMatching(/Leave Revive\?/),
+      detail: LEAVE_GENERIC,
+    }));
+
+    // the page reports its words over IPC (validated); the dialog says them; Leave lets the unload go ahead
+    const fromApp = { senderFrame: { url: APP_ENTRY, parent: null } };
+    const words = 'Refine work would be lost: h.png (1 refine round not saved).';
+    await expect(m.handlers.get(CH.setUnsavedWork)!(fromApp, words)).resolves.toBeUndefined();
+    await expect(m.handlers.get(CH.setUnsavedWork)!(fromApp, 42)).rejects.toThrow(/summary must be a string/);
+    await expect(m.handlers.get(CH.setUnsavedWork)!({ senderFrame: { url: 'https://evil.example/', parent: null } }, 'x'))
+      .rejects.toThrow(/Refused/);
+    expect(unload(1)).not.toHaveBeenCalled();
+    expect(box).toHaveBeenLastCalledWith(w, expect.objectContaining({ detail: words }));
+    expect(unload(0)).toHaveBeenCalledTimes(1);
+    expect(box).toHaveBeenLastCalledWith(w, expect.objectContaining({ detail: words }));
+    expect(box).toHaveBeenCalledTimes(3);
   });
 
   it('quits when the window is closed (except on macOS)', () => {

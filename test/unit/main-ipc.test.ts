@@ -46,6 +46,7 @@ function fakeEngine() {
 let engine: ReturnType<typeof fakeEngine>;
 let chooseFolder: ReturnType<typeof vi.fn>;
 let showInFolder: ReturnType<typeof vi.fn>;
+let setUnsavedWork: ReturnType<typeof vi.fn>;
 let unregister: () => void;
 
 const call = (ch: string, ...args: unknown[]) => electron.handlers.get(ch)!(fromApp, ...args);
@@ -56,10 +57,12 @@ beforeEach(() => {
   engine = fakeEngine();
   chooseFolder = vi.fn(async () => '/chosen');
   showInFolder = vi.fn(async () => undefined);
+  setUnsavedWork = vi.fn();
   const dispatch = createDispatcher({
     engine: engine as unknown as EngineApi,
     chooseFolder: chooseFolder as () => Promise<string | null>,
     showInFolder: showInFolder as (p: string) => Promise<void>,
+    setUnsavedWork: setUnsavedWork as (s: string | null) => void,
     platform: 'linux',
   });
   unregister = registerIpc(dispatch, () => APP);
@@ -111,6 +114,16 @@ describe('registerIpc', () => {
     expect(showInFolder).toHaveBeenCalledWith('/out/x.png');
     await expect(call(CH.showInFolder, 'x.png')).rejects.toThrow(/absolute path/);
     expect(showInFolder).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps what leaving would lose in main (setUnsavedWork), validated, never asking the engine', async () => {
+    await expect(call(CH.setUnsavedWork, 'Refine work would be lost: a.png (1 refine round not saved).')).resolves.toBeUndefined();
+    await call(CH.setUnsavedWork, null);
+    expect(setUnsavedWork.mock.calls).toEqual([['Refine work would be lost: a.png (1 refine round not saved).'], [null]]);
+    await expect(call(CH.setUnsavedWork, { summary: 'x' })).rejects.toThrow(/summary must be a string/);
+    await expect(call(CH.setUnsavedWork)).rejects.toThrow(/the arguments must be 1 value/);
+    expect(setUnsavedWork).toHaveBeenCalledTimes(2);
+    for (const fn of Object.values(engine)) expect(fn).not.toHaveBeenCalled();
   });
 
   it('rejects invalid payloads with a clear error and never calls the engine', async () => {

@@ -57,6 +57,8 @@ describe('preload', () => {
       [api.saveRound('r', '/o.png'), CH.saveRound, ['r', '/o.png']],
       [api.cancelRefine('j'), CH.cancelRefine, ['j']],
       [api.showInFolder('/o.png'), CH.showInFolder, ['/o.png']],
+      [api.setUnsavedWork('1 refine round not saved'), CH.setUnsavedWork, ['1 refine round not saved']],
+      [api.setUnsavedWork(null), CH.setUnsavedWork, [null]],
     ];
     for (const [p, ch, args] of expected) await expect(p).resolves.toEqual({ ch, args });
   });

@@ -58,6 +58,19 @@ describe('validateRequest', () => {
       .toHaveLength(1);
     expect(validateRequest('saveRound', ['abc_1', '/out/x.png'])).toEqual(['abc_1', '/out/x.png']);
     expect(validateRequest('showInFolder', ['/out/x.png'])).toEqual(['/out/x.png']);
+    expect(validateRequest('setUnsavedWork', ['Refine work would be lost: a.png (strokes not refined yet).'])).toEqual([
+      'Refine work would be lost: a.png (strokes not refined yet).',
+    ]);
+    expect(validateRequest('setUnsavedWork', [null])).toEqual([null]);
+  });
+
+  it('takes the words of setUnsavedWork only as a bounded string or null', () => {
+    bad('setUnsavedWork', [], /setUnsavedWork: the arguments must be 1 value/);
+    bad('setUnsavedWork', [undefined], /summary must be a string \(got undefined\)/);
+    bad('setUnsavedWork', [42], /summary must be a string \(got 42\)/);
+    bad('setUnsavedWork', [{ toString: () => 'x' }], /summary must be a string/);
+    bad('setUnsavedWork', ['x'.repeat(LIMITS.summaryLength + 1)], /summary must be at most 4000 characters long/);
+    expect(validateRequest('setUnsavedWork', ['x'.repeat(LIMITS.summaryLength)])[0]).toHaveLength(LIMITS.summaryLength);
   });
 
   it('rejects wrong argument counts and shapes', () => {

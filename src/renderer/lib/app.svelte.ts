@@ -6,6 +6,7 @@ import type { AppInfo } from '../../shared/api';
 import { DEFAULT_SETTINGS, pickRestoreModel, restoreSettingsFor, type Settings } from '../../shared/settings';
 import type { JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../../shared/types';
 import { baseName, dirName, errorText, plural } from './format';
+import { leaveWarning } from './leave';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
 
 export type ItemStatus = 'waiting' | 'queued' | 'working' | 'done' | 'skipped' | 'error' | 'cancelled';
@@ -95,8 +96,8 @@ export class AppState {
   private readonly thumbs = new TaskQueue(2);
   private readonly thumbsAsked = new Set<number>();
   private off: (() => void) | null = null;
-  /** Asked before photos leave the list (Refine registers itself). */
-  keeper: WorkKeeper | null = null;
+  /** Asked before photos leave the list (Refine registers itself). Reactive, so leaveWarning follows it. */
+  keeper = $state<WorkKeeper | null>(null);
 
   constructor(private readonly api = window.revive) {}
 
@@ -273,6 +274,20 @@ export class AppState {
 
   select(id: number): void {
     this.selectedId = id;
+  }
+
+  /**
+   * What closing or reloading the window would lose, in words (null = nothing): each photo's refine work not saved,
+   * and the restore still running. App.svelte keeps a LeaveGuard (./leave.ts) on it, so leaving asks first.
+   */
+  leaveWarning(): string | null {
+    const refine: { name: string; words: string }[] = [];
+    for (const i of this.items) {
+      const words = this.keeper?.unsaved(this.pathsOf(i));
+      if (words) refine.push({ name: i.name, words });
+    }
+    const job = this.job;
+    return leaveWarning({ refine, restore: job ? { done: job.done, total: job.total } : null });
   }
 
   // ---- settings ----

@@ -67,7 +67,7 @@ export class RefineWork {
   /** Rounds saved to a file at least once. */
   readonly saved = new Set<string>();
   /** A Refine press whose start has not answered yet. */
-  starting = false;
+  starting = $state(false);
   lastUsed = 0;
 
   constructor(readonly path: string) {}
@@ -468,15 +468,14 @@ export class RefineState implements WorkKeeper {
       void this.api.cancelRefine(w.job.id).catch(() => undefined);
     }
     w.dispose();
-    if (this.work === w) {
-      this.work = null;
-      this.touched();
-    }
+    if (this.work === w) this.work = null;
+    this.touched(); // what unsaved() says changed
   }
 
   // ---- WorkKeeper: asked by AppState before photos leave the list ----
 
   unsaved(paths: string[]): string | null {
+    void this.version; // read in App.svelte's leave guard effect: works come and go, strokes change, with version
     const words = paths
       .map((p) => this.works.get(p))
       .filter((w): w is RefineWork => !!w)
@@ -511,6 +510,7 @@ export class RefineState implements WorkKeeper {
     try {
       w.lastSaved = await this.api.saveRound(cur.id, target);
       w.saved.add(cur.id);
+      this.touched(); // the round is no longer unsaved work
       this.app.say('info', `Saved ${baseName(w.lastSaved)} in ${dirName(w.lastSaved)}.`);
     } catch (e) {
       this.app.say('error', `Could not save: ${errorText(e)}`);

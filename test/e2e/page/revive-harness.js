@@ -113,5 +113,6 @@
     cancelRefine: (jobId) => call('cancelRefine', [jobId]),
     onRefineEvent: (cb) => subscribe(listeners.refine, cb),
     showInFolder: (p) => call('showInFolder', [p]),
+    setUnsavedWork: (summary) => call('setUnsavedWork', [summary]),
   });
 })();
