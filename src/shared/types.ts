@@ -58,6 +58,8 @@ export type JobEvent =
   | { type: 'start'; jobId: string; files: { input: string; output: string }[] }
   | { type: 'provider'; jobId: string; report: ProviderReport }
   | { type: 'file-start'; jobId: string; index: number; input: string; output: string }
+  /** The file waits for the engine's one inference slot (a refine, or another job's file, holds it). */
+  | { type: 'file-waiting'; jobId: string; index: number; behind: 'refine' | 'restore' }
   | { type: 'file-progress'; jobId: string; index: number; fraction: number }
   | { type: 'file-done'; jobId: string; index: number; result: FileResult }
   | { type: 'progress'; jobId: string; done: number; total: number; fraction: number; etaMs: number | null }

@@ -104,4 +104,24 @@ describe('restore one photo', () => {
     await expect.poll(async () => Number(await stage.getAttribute('data-zoom'))).toBeLessThan(zoomed);
     expect(app.problems).toEqual([]);
   });
+
+  it('a photo waiting for a refine that holds the engine says so, then restores when it is free', async () => {
+    const { page } = app;
+    const second = path.join(OLD_PHOTOS, 'g.png');
+    await app.drop([second]);
+    const row = page.locator('[data-testid="queue-item"][data-name="g.png"]');
+    await expect.poll(() => row.count()).toBe(1);
+    const release = await app.engine.gate.acquire('refine'); // as a running refine does
+    try {
+      await page.getByTestId('restore').click();
+      await expect.poll(() => row.getByTestId('queue-line').textContent()).toBe('Waiting for the refine to finish…');
+      expect(await row.getAttribute('data-status')).toBe('working');
+    } finally {
+      release();
+    }
+    await expect.poll(() => row.getAttribute('data-status')).toBe('done');
+    expect(await row.getByTestId('queue-line').textContent()).toMatch(/^Restored in /);
+    expect(fs.existsSync(path.join(out, 'g.png'))).toBe(true);
+    expect(app.problems).toEqual([]);
+  });
 });

@@ -199,8 +199,14 @@ describe('EngineService: restore and refine share one gate', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(events.some((e) => e.jobId === jobId && e.type === 'file-done')).toBe(false);
     expect(service.gate.waiting).toBe(1);
+    // the file says what it waits for (the app shows "Waiting for the refine to finish…", not "Restoring… 5%")
+    expect(events.filter((e) => e.jobId === jobId && e.type === 'file-waiting')).toEqual([
+      { type: 'file-waiting', jobId, index: 0, behind: 'refine' },
+    ]);
     release();
     await service.waitForJob(jobId);
+    const after = events.filter((e) => e.jobId === jobId).map((e) => e.type);
+    expect(after.indexOf('file-progress', after.indexOf('file-waiting'))).toBeGreaterThan(after.indexOf('file-waiting'));
     expect(events.find((e) => e.jobId === jobId && e.type === 'file-done')).toMatchObject({ result: { status: 'ok' } });
 
     // cancelled while waiting for the gate: the file is cancelled, nothing written, the gate free again

@@ -249,7 +249,16 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       const t1 = performance.now();
       if (opts.signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
       fileProgress(0.05);
-      const release = await opts.gate?.acquire('restore', { signal: opts.signal });
+      let waited = false;
+      const release = await opts.gate?.acquire('restore', {
+        signal: opts.signal,
+        onWait: (w) => {
+          waited = true;
+          emit({ type: 'file-waiting', jobId, index, behind: w.holder });
+        },
+      });
+      // its turn: say so at once (the first tile's progress may be a while away)
+      if (waited) emit({ type: 'file-progress', jobId, index, fraction: current });
       let restored: Awaited<ReturnType<typeof restoreImage<DecodedImage>>>;
       try {
         restored = await restoreImage(img, s.model, s.session, {

@@ -21,6 +21,8 @@ export interface QueueItem {
   thumbError: string | null;
   status: ItemStatus;
   progress: number; // 0..1 of this file
+  /** While 'working': the file waits for the engine's inference slot, held by a refine or another job's file. */
+  waitingFor: 'refine' | 'restore' | null;
   output: string | null;
   error: string | null;
   ms: number | null;
@@ -183,6 +185,7 @@ export class AppState {
       thumbError: null,
       status: 'waiting',
       progress: 0,
+      waitingFor: null,
       output: null,
       error: null,
       ms: null,
@@ -414,12 +417,17 @@ export class AppState {
         break;
       case 'file-start': {
         const it = this.itemAt(e.jobId, e.index);
-        if (it) Object.assign(it, { status: 'working', progress: 0, output: e.output });
+        if (it) Object.assign(it, { status: 'working', progress: 0, waitingFor: null, output: e.output });
+        break;
+      }
+      case 'file-waiting': {
+        const it = this.itemAt(e.jobId, e.index);
+        if (it) it.waitingFor = e.behind;
         break;
       }
       case 'file-progress': {
         const it = this.itemAt(e.jobId, e.index);
-        if (it) it.progress = e.fraction;
+        if (it) Object.assign(it, { progress: e.fraction, waitingFor: null });
         break;
       }
       case 'file-done': {
@@ -431,6 +439,7 @@ export class AppState {
         Object.assign(it, {
           status,
           progress: status === 'done' || status === 'skipped' ? 1 : it.progress,
+          waitingFor: null,
           output: r.output || it.output,
           error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
           ms: r.ms,
