@@ -130,6 +130,26 @@ describe('runRestoreJob', () => {
     expect(prov).toMatchObject({ report: { requested: 'cpu', used: 'cpu' } });
   });
 
+  it("writes a photo while the next one restores, reports results in order; a big photo is written first", async () => {
+    const order = (events: JobEvent[]) =>
+      events.flatMap((e) => (e.type === 'file-start' ? [`start ${e.index}`] : e.type === 'file-done' ? [`done ${e.index}`] : []));
+    const req = { inputs: [album], outDir: path.join(tmp, 'overlap'), settings: settings() };
+    const ev: JobEvent[] = [];
+    const summary = await runRestoreJob(req, { sessions, modelsDir: FIXTURES, onEvent: (e) => ev.push(e) });
+    expect(summary).toMatchObject({ total: 3, ok: 3 });
+    // photo 1 starts before photo 0 is reported (its write overlaps), and the results still come 0, 1, 2
+    expect(order(ev)).toEqual(['start 0', 'start 1', 'done 0', 'start 2', 'done 1', 'done 2']);
+    const fr = ev.flatMap((e) => (e.type === 'progress' ? [e.fraction] : []));
+    for (let i = 1; i < fr.length; i++) expect(fr[i]).toBeGreaterThanOrEqual(fr[i - 1]);
+    expect(listFiles(req.outDir)).toHaveLength(3);
+
+    // above the size limit (0 here) each photo is written before the next one is read
+    const ev2: JobEvent[] = [];
+    const req2 = { ...req, outDir: path.join(tmp, 'no-overlap') };
+    await runRestoreJob(req2, { sessions, modelsDir: FIXTURES, overlapMaxPixels: 0, onEvent: (e) => ev2.push(e) });
+    expect(order(ev2)).toEqual(['start 0', 'done 0', 'start 1', 'done 1', 'start 2', 'done 2']);
+  });
+
   it('goes on past a corrupt file and reports it; resumes by skipping what exists', async () => {
     const d = path.join(tmp, 'withbad');
     fs.mkdirSync(d, { recursive: true });

@@ -144,6 +144,8 @@ export interface JobOptions {
   /** One inference at a time: each file's restore waits for it (the engine's gate, shared with refine). */
   gate?: InferenceGate;
   jobId?: string;
+  /** Photos up to this many pixels are written while the next one restores (default OVERLAP_MAX_PIXELS). */
+  overlapMaxPixels?: number;
   /** Timing split of each restored file (for the benchmark). */
   onTimings?: (index: number, t: FileTimings) => void;
 }
@@ -152,6 +154,9 @@ function message(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   return String(e);
 }
+
+/** Photos up to this size are written while the next one restores; bigger ones are written first (memory). */
+export const OVERLAP_MAX_PIXELS = 16_000_000;
 
 /** Runs a restore job to the end (or the cancel) and resolves with its summary; never rejects for a file's fault. */
 export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<JobSummary> {
@@ -176,7 +181,12 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
   let workStarted: number | null = null;
   let finished = 0;
 
-  const progress = (current: number) => {
+  // the share of the file being restored (live) and of the one being written (pending), so the job's fraction
+  // never goes back when one file's write overlaps the next file's restore
+  let live = 0;
+  let pending = 0;
+  const progress = () => {
+    const current = live + pending;
     const fraction = files.length ? Math.min(1, (finished + current) / files.length) : 1;
     let etaMs: number | null = null;
     const w = workDone + current;
@@ -192,7 +202,7 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
     else if (result.status === 'skipped') summary.skipped++;
     else summary.cancelled++;
     emit({ type: 'file-done', jobId, index, result });
-    progress(0);
+    progress();
   };
 
   let cached: (CachedSession & { model: RestoreModel }) | null = null;
@@ -212,9 +222,18 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
     }
   };
 
+  // The previous file's write (encode + rename), at most one in flight: it runs while the next file decodes and
+  // restores, so a folder of small photos does not wait for each PNG encode. Results are still reported in order.
+  let writing: Promise<void> | null = null;
+  const settle = async () => {
+    if (writing) await writing;
+    writing = null;
+  };
+
   for (let index = 0; index < files.length; index++) {
     const f = files[index];
     const base = { input: f.input, output: f.output };
+    if (opts.signal?.aborted || f.error || existsSync(f.output)) await settle();
     if (opts.signal?.aborted) {
       finish(index, { ...base, status: 'cancelled', ms: 0 });
       continue;
@@ -236,9 +255,10 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       const now = performance.now();
       if (fr < 1 && fr - current < 0.01 && now - lastEmit < 200) return;
       current = fr;
+      live = fr;
       lastEmit = now;
       emit({ type: 'file-progress', jobId, index, fraction: fr });
-      progress(fr);
+      progress();
     };
     try {
       const s = await session();
@@ -273,32 +293,50 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       const { image, stats } = restored;
       img = null; // the input's pixels are not needed any more: let them go before encoding (memory of big photos)
       const t2 = performance.now();
-      await fsp.mkdir(path.dirname(f.output), { recursive: true });
-      // last look before writing: never over an original, never over a file that appeared meanwhile
-      if (existsSync(f.output)) throw new Error(`Refused: ${f.output} appeared while restoring; it was left as it is.`);
-      await encodeImage(image, f.output, {
-        format: resolveFormat(f.input, settings.format),
-        quality: settings.quality,
-        inputPath: f.input,
+      const write = async () => {
+        const tw = performance.now();
+        await fsp.mkdir(path.dirname(f.output), { recursive: true });
+        // last look before writing: never over an original, never over a file that appeared meanwhile
+        if (existsSync(f.output)) throw new Error(`Refused: ${f.output} appeared while restoring; it was left as it is.`);
+        await encodeImage(image, f.output, {
+          format: resolveFormat(f.input, settings.format),
+          quality: settings.quality,
+          inputPath: f.input,
+        });
+        const t3 = performance.now();
+        opts.onTimings?.(index, {
+          decodeMs: t1 - td,
+          restoreMs: t2 - t1,
+          inferenceMs: stats.inferenceMs,
+          encodeMs: t3 - tw,
+          tiles: stats.tiles,
+          pixels,
+        });
+        workDone++;
+        pending = 0;
+        finish(index, { ...base, status: 'ok', ms: Math.round(t3 - t0) });
+      };
+      await settle(); // the previous file is written (and reported) before this one is
+      pending = current; // this file's share moves from live to pending, the next file starts from 0
+      live = 0;
+      const written = write().catch((e: unknown) => {
+        workDone += pending;
+        pending = 0;
+        finish(index, { ...base, status: 'error', ms: Math.round(performance.now() - t0), error: message(e) });
       });
-      const t3 = performance.now();
-      opts.onTimings?.(index, {
-        decodeMs: t1 - td,
-        restoreMs: t2 - t1,
-        inferenceMs: stats.inferenceMs,
-        encodeMs: t3 - t2,
-        tiles: stats.tiles,
-        pixels,
-      });
-      workDone++;
-      finish(index, { ...base, status: 'ok', ms: Math.round(t3 - t0) });
+      // a big photo is written before the next one is read: two of them in memory at once would be too many
+      if (pixels > (opts.overlapMaxPixels ?? OVERLAP_MAX_PIXELS)) await written;
+      else writing = written;
     } catch (e) {
+      await settle();
       const ms = Math.round(performance.now() - t0);
       workDone += current;
+      live = 0;
       if (isCancel(e) || opts.signal?.aborted) finish(index, { ...base, status: 'cancelled', ms });
       else finish(index, { ...base, status: 'error', ms, error: message(e) });
     }
   }
+  await settle();
   summary.ms = Math.round(performance.now() - started);
   emit({ type: 'done', jobId, summary });
   return summary;
