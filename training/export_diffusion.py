@@ -1,6 +1,11 @@
 """Export the diffusion prior's EMA weights to ONNX and list it in models/manifest.json.
 
     python3 training/export_diffusion.py --config training/configs/diffusion_cpu.json [--ckpt PATH] [--save-weights]
+        [--fp32-storage]
+
+By default the weights are rounded to float16 and stored so (store_fp16: float16 initializers + Cast, computed in
+float32): half the file, and the function shipped is exactly the PyTorch model with float16-rounded weights, which is
+what training/weights/ keeps and what the parity check compares against. --fp32-storage keeps float32 weights.
 
 The ONNX takes x_t [N,3,H,W] float32 in [-1,1] and t [N] float32 and returns eps; H, W multiples of the stride.
 Parity with PyTorch is checked through onnxruntime-node before the manifest is touched.
@@ -14,7 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train.common import RUNS, load_checkpoint, load_config
 from revive_train.diffusion import Schedule
-from revive_train.onnx_export import MODELS, ROOT, export_onnx, run_ort_node, sha256, update_manifest
+from revive_train.onnx_export import MODELS, ROOT, export_onnx, run_ort_node, sha256, store_fp16, update_manifest
 from revive_train.unet import UNet, count_macs
 
 WEIGHTS = ROOT / "training" / "weights"
@@ -45,14 +50,18 @@ def main():
     ap.add_argument("--save-weights", action="store_true",
                     help="also write the EMA weights (fp16) to training/weights/ so a fresh machine can train "
                          "the restorer against this exact prior")
+    ap.add_argument("--fp32-storage", action="store_true", help="keep float32 weights (twice the file)")
     args = ap.parse_args()
     cfg = load_config(args.config)
     ckpt = Path(args.ckpt) if args.ckpt else RUNS / cfg["run"] / "last.pt"
     model, step = load_ema(cfg, ckpt)
+    if not args.fp32_storage:
+        model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
     mid = args.id or cfg["run"].replace("_", "-")
     onnx_path = MODELS / f"{mid}.onnx"
     sched = Schedule(**cfg["schedule"])
     export_onnx(model, (torch.zeros(1, 3, 64, 64), torch.zeros(1)), onnx_path, ["x_t", "t"], ["eps"])
+    storage = {"weights": "fp32"} if args.fp32_storage else {"weights": "fp16", **store_fp16(onnx_path)}
     err = parity(model, onnx_path)
     if err > 1e-4:
         raise SystemExit(f"parity failed: max abs diff {err:.3g} between PyTorch and onnxruntime-node")
@@ -73,7 +82,8 @@ def main():
         "params": params,
         "gmac_per_mp": round(gmac, 2),
         "schedule": sched.to_manifest(),
-        "metrics": {"train_step": step, "parity_max_abs_diff": err, "config": Path(args.config).name},
+        "metrics": {"train_step": step, "parity_max_abs_diff": err, "config": Path(args.config).name,
+                    "storage": storage},
     }
     if cfg.get("devices"):
         entry["devices"] = cfg["devices"]

@@ -33,6 +33,38 @@ def export_onnx(model: torch.nn.Module, example: tuple, path: Path, input_names:
     return path
 
 
+def store_fp16(path: Path, min_elements: int = 256) -> dict:
+    """Stores every float32 initializer whose values are exactly float16 numbers as float16, followed by a Cast back
+    to float32: the file halves, the graph computes exactly what it did (onnxruntime folds the Casts at load).
+    Round the model's weights to float16 before exporting (see export_diffusion.py) so that they qualify; constants
+    that are not float16 numbers (schedules, frequencies) stay float32. Returns counts and sizes."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    m = onnx.load(str(path))
+    casts, converted, kept = [], 0, 0
+    for init in list(m.graph.initializer):
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        a = numpy_helper.to_array(init)
+        if a.size < min_elements or not np.array_equal(a.astype(np.float16).astype(np.float32), a):
+            kept += a.size
+            continue
+        name = init.name
+        half = numpy_helper.from_array(a.astype(np.float16), name + "__fp16")
+        m.graph.initializer.remove(init)
+        m.graph.initializer.append(half)
+        casts.append(helper.make_node("Cast", [half.name], [name], to=TensorProto.FLOAT, name=name + "__cast"))
+        converted += a.size
+    for i, node in enumerate(casts):
+        m.graph.node.insert(i, node)
+    onnx.checker.check_model(m)
+    tmp = Path(path).with_suffix(".onnx.tmp")
+    onnx.save(m, str(tmp))
+    os.replace(tmp, path)
+    return {"fp16_elements": int(converted), "fp32_elements_kept": int(kept), "casts": len(casts)}
+
+
 def run_ort_node(onnx_path: Path, inputs: dict) -> dict:
     """Run the model through onnxruntime-node; inputs/outputs are float32 numpy arrays by name."""
     with tempfile.TemporaryDirectory() as d:
