@@ -5,7 +5,6 @@
 Resumes from $REVIVE_RUNS/<run>/last.pt when it exists (default ~/.cache/revive/runs). Stops at cfg.steps or
 after --minutes, saving a checkpoint either way.
 """
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, RUNS, Checkpointer, load_checkpoint, load_config, setup_torch, train_step
+from revive_train.common import EMA, Logger, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
 from revive_train.data import CropSampler
 from revive_train.diffusion import Schedule, q_sample
 from revive_train.unet import UNet
@@ -24,14 +23,7 @@ def build_model(cfg: dict) -> UNet:
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
-    ap.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long; 0 = no limit")
-    ap.add_argument("--steps", type=int, default=0, help="override cfg.steps")
-    args = ap.parse_args()
-    cfg = load_config(args.config)
-    if args.steps:
-        cfg["steps"] = args.steps
+    args, cfg = run_args()
     dev = setup_torch(cfg)
     run_dir = RUNS / cfg["run"]
     sched = Schedule(**cfg.get("schedule", {}))
@@ -39,15 +31,7 @@ def main():
     model = build_model(cfg).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
     ema = EMA(model, cfg["ema"])
-    step = 0
-    if (run_dir / "last.pt").exists():
-        ck = load_checkpoint(run_dir / "last.pt", dev)
-        model.load_state_dict(ck["model"])
-        ema.model.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["opt"])
-        torch.set_rng_state(ck["rng"])
-        step = ck["step"]
-        print(f"resumed {run_dir} at step {step}", flush=True)
+    step, _ = resume(run_dir, model, ema, opt, dev, rng=True)
     sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"] + step)
     log = Logger(run_dir)
     abar = sched.alphas_cumprod.to(dev)

@@ -10,7 +10,6 @@ Resumes from $REVIVE_RUNS/<run>/last.pt when it exists (default ~/.cache/revive/
 --minutes, saving a checkpoint either way. Every `val_every` steps the EMA model is scored (PSNR) on fixed, seeded
 degraded crops of CBSD68, logged as val_psnr next to the input's PSNR.
 """
-import argparse
 import random
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, RUNS, Checkpointer, load_checkpoint, load_config, setup_torch, train_step
+from revive_train.common import EMA, Logger, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
 from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import degrade_batch
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
@@ -52,14 +51,7 @@ def val_set(cfg: dict, n: int = 24):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--config", required=True)
-    ap.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long; 0 = no limit")
-    ap.add_argument("--steps", type=int, default=0, help="override cfg.steps")
-    args = ap.parse_args()
-    cfg = load_config(args.config)
-    if args.steps:
-        cfg["steps"] = args.steps
+    args, cfg = run_args()
     dev = setup_torch(cfg)
     run_dir = RUNS / cfg["run"]
 
@@ -74,16 +66,9 @@ def main():
         print(f"prior {prior}", flush=True)
     crit = DiffLoss(unet, Schedule(), lc.get("t_min", 0), lc.get("t_max", 999), lc.get("lambda_nat", 0),
                     lc.get("lambda_sem", 0), lc.get("pixel", "charbonnier")) if unet is not None else None
-    step = 0
-    if (run_dir / "last.pt").exists():
-        ck = load_checkpoint(run_dir / "last.pt", dev)
-        model.load_state_dict(ck["model"])
-        ema.model.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["opt"])
-        step = ck["step"]
-        if prior and ck["cfg"].get("prior_info", {}).get("sha256") not in (None, prior["sha256"]):
-            raise SystemExit(f"prior changed since this run started: {ck['cfg']['prior_info']} vs {prior}")
-        print(f"resumed {run_dir} at step {step}", flush=True)
+    step, ck = resume(run_dir, model, ema, opt, dev)
+    if ck and prior and ck["cfg"].get("prior_info", {}).get("sha256") not in (None, prior["sha256"]):
+        raise SystemExit(f"prior changed since this run started: {ck['cfg']['prior_info']} vs {prior}")
     sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"])
     vdeg, vclean = val_set(cfg)
     log = Logger(run_dir)

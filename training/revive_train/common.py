@@ -103,6 +103,37 @@ def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: d
     return lr, float(gn)
 
 
+def run_args() -> tuple:
+    """The command line both training scripts take: --config, --minutes (time budget), --steps (overrides
+    cfg.steps). Returns (args, cfg)."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long; 0 = no limit")
+    ap.add_argument("--steps", type=int, default=0, help="override cfg.steps")
+    args = ap.parse_args()
+    cfg = load_config(args.config)
+    if args.steps:
+        cfg["steps"] = args.steps
+    return args, cfg
+
+
+def resume(run_dir: Path, model, ema: "EMA", opt, device, rng: bool = False) -> tuple:
+    """Loads run_dir/last.pt into model, EMA and optimizer (and torch's RNG with rng=True) when it exists.
+    Returns (step, checkpoint), (0, None) for a new run."""
+    path = run_dir / "last.pt"
+    if not path.exists():
+        return 0, None
+    ck = load_checkpoint(path, device)
+    model.load_state_dict(ck["model"])
+    ema.model.load_state_dict(ck["ema"])
+    opt.load_state_dict(ck["opt"])
+    if rng:
+        torch.set_rng_state(ck["rng"])
+    print(f"resumed {run_dir} at step {ck['step']}", flush=True)
+    return ck["step"], ck
+
+
 class Checkpointer:
     """Saves last.pt (and the kept EMA snapshots) every ckpt_every steps, at least every 10 minutes, at cfg.steps,
     and when the time budget (`minutes`, 0 = none) is spent. after_step(step) returns True when the run must stop."""
