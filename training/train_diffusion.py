@@ -1,5 +1,10 @@
 """Train the diffusion prior (epsilon-prediction UNet, DDPM T=1000) on random multi-scale crops.
 
+The loss is the epsilon MSE weighted by min-SNR-gamma (Hang et al. 2023: w = min(SNR, gamma) / SNR for epsilon
+prediction; `min_snr_gamma`, 0 = plain MSE), with t drawn uniformly except for a share `t_focus` = [lo, hi, share]
+drawn from the range refine and DiffLoss use. `init` (a training/weights/*.pt EMA file) starts a new run from
+earlier weights instead of from scratch.
+
     python3 training/train_diffusion.py --config training/configs/diffusion_cpu.json [--minutes 60]
 
 Resumes from $REVIVE_RUNS/<run>/last.pt when it exists (default ~/.cache/revive/runs). Stops at cfg.steps or
@@ -12,7 +17,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
+from revive_train.common import EMA, Logger, ROOT, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
 from revive_train.data import CropSampler
 from revive_train.diffusion import Schedule, q_sample
 from revive_train.unet import UNet
@@ -20,6 +25,25 @@ from revive_train.unet import UNet
 
 def build_model(cfg: dict) -> UNet:
     return UNet(**cfg["model"])
+
+
+def sample_t(n: int, T: int, cfg: dict, gen: torch.Generator = None) -> torch.Tensor:
+    """Uniform integer t in [0, T), except a share drawn uniformly from cfg["t_focus"] = [lo, hi, share]."""
+    t = torch.randint(0, T, (n,), generator=gen)
+    focus = cfg.get("t_focus")
+    if focus:
+        lo, hi, share = focus
+        m = torch.rand(n, generator=gen) < share
+        t[m] = torch.randint(int(lo), int(hi), (int(m.sum()),), generator=gen)
+    return t
+
+
+def loss_weight(t: torch.Tensor, abar: torch.Tensor, gamma: float) -> torch.Tensor:
+    """min-SNR-gamma weight for epsilon prediction, min(SNR, gamma) / SNR; ones when gamma is 0."""
+    if not gamma:
+        return torch.ones(t.shape, device=abar.device)
+    snr = abar[t] / (1 - abar[t])
+    return (snr.clamp(max=gamma) / snr).float()
 
 
 def main():
@@ -32,17 +56,24 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
     ema = EMA(model, cfg["ema"])
     step, _ = resume(run_dir, model, ema, opt, dev, rng=True)
-    sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"] + step)
+    if step == 0 and cfg.get("init"):
+        sd = {k: v.float() for k, v in torch.load(ROOT / cfg["init"], map_location=dev)["ema"].items()}
+        model.load_state_dict(sd)
+        ema.model.load_state_dict(sd)
+        print(f"initialised from {cfg['init']}", flush=True)
+    sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"] + step,
+                                       color_jitter=cfg.get("color_jitter", 0.0))
     log = Logger(run_dir)
     abar = sched.alphas_cumprod.to(dev)
     t_start, run_loss = time.time(), []
     ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
     while step < cfg["steps"]:
         x0 = sampler.batch(cfg["batch"]).to(dev) * 2 - 1
-        t = torch.randint(0, sched.T, (x0.shape[0],), device=dev)
+        t = sample_t(x0.shape[0], sched.T, cfg).to(dev)
         noise = torch.randn_like(x0)
         xt = q_sample(x0, t, noise, sched)
-        loss = (model(xt, t.float()) - noise).pow(2).mean()
+        w = loss_weight(t, abar, cfg.get("min_snr_gamma", 0))
+        loss = ((model(xt, t.float()) - noise).pow(2).mean((1, 2, 3)) * w).mean()
         lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         run_loss.append(loss.item())

@@ -44,13 +44,14 @@ class CropSampler:
     short side fitting the crop; otherwise a native-resolution crop.
     """
 
-    def __init__(self, images: list, size: int, p_rescale: float = 0.5, seed: int = 0):
+    def __init__(self, images: list, size: int, p_rescale: float = 0.5, seed: int = 0, color_jitter: float = 0.0):
         if not images:
             raise ValueError("no training images")
         self.images = images
         self.size = size
         self.p_rescale = p_rescale
         self.rng = random.Random(seed)
+        self.color_jitter = color_jitter
 
     @classmethod
     def from_folders(cls, folders=TRAIN_FOLDERS, root: Path = DATASETS, **kw):
@@ -80,8 +81,17 @@ class CropSampler:
             c = c.flip(2)
         return c
 
+    def jitter(self, c: torch.Tensor) -> torch.Tensor:
+        """Mild exposure and saturation change (each up to +-color_jitter), on half the crops; float [3,H,W] in [0,1]."""
+        j, rng = self.color_jitter, self.rng
+        if not j or rng.random() < 0.5:
+            return c
+        grey = c.mean(0, keepdim=True)
+        c = grey + (c - grey) * (1 + j * (2 * rng.random() - 1))
+        return (c * (1 + j * (2 * rng.random() - 1))).clamp(0, 1)
+
     def batch(self, n: int) -> torch.Tensor:
-        return torch.stack([self.crop() for _ in range(n)]).float() / 255.0
+        return torch.stack([self.jitter(self.crop().float() / 255.0) for _ in range(n)])
 
 
 def val_crops(size: int = 128, per_image: int = 1, folders=("val/cbsd68",), seed: int = 1234, limit=None):
