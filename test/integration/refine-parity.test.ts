@@ -24,12 +24,14 @@ interface Case {
   steps: number;
   eta: number;
   masked: boolean;
+  jumps?: number;
 }
 const CASES: Case[] = [
   { name: 'plain DDIM', strength: 0.5, steps: 6, eta: 0, masked: false },
   { name: 'eta 1', strength: 0.3, steps: 5, eta: 1, masked: false },
   { name: 'masked, eta 0.5', strength: 0.7, steps: 7, eta: 0.5, masked: true },
   { name: 'masked, more steps than t0 allows', strength: 0.2, steps: 250, eta: 0, masked: true },
+  { name: 'masked, eta 1, 2 RePaint jumps', strength: 0.4, steps: 5, eta: 1, masked: true, jumps: 2 },
 ];
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-parity-'));
@@ -48,7 +50,7 @@ beforeAll(async () => {
   const spec = { cases: [] as object[], timesteps_out: path.join(dir, 'timesteps.json') };
   const tsRuns: Promise<void>[] = [];
   for (const c of CASES) {
-    const noise = new Float32Array(N * (2 + 2 * c.steps));
+    const noise = new Float32Array(N * (2 + 4 * c.steps * (1 + (c.jumps ?? 0))));
     rng.noise()(noise);
     const nf = path.join(dir, `${c.name}.noise.bin`);
     fs.writeFileSync(nf, Buffer.from(noise.buffer));
@@ -60,6 +62,7 @@ beforeAll(async () => {
       strength: c.strength,
       steps: c.steps,
       eta: c.eta,
+      jumps: c.jumps ?? 0,
       out: path.join(dir, `${c.name}.out.bin`),
     });
     let pos = 0;
@@ -72,6 +75,7 @@ beforeAll(async () => {
         strength: c.strength,
         steps: c.steps,
         eta: c.eta,
+        jumps: c.jumps ?? 0,
         noise: fed,
         ...(c.masked ? { known: guide, mask } : {}),
       }).then((out) => {

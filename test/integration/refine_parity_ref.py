@@ -45,7 +45,8 @@ def main():
 
         torch.randn = fed_randn
         try:
-            out = diffusion.sdedit(model, guide, case["strength"], case["steps"], sched, eta=case["eta"], mask=mask)
+            out = diffusion.sdedit(model, guide, case["strength"], case["steps"], sched, eta=case["eta"], mask=mask,
+                                     jumps=case.get("jumps", 0))
         finally:
             torch.randn = real_randn
         out.numpy().astype("<f4").tofile(case["out"])

@@ -3,7 +3,7 @@
 // the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large.
 import { boundingBox, featherMask, growBox, maskReach, type Box, type FeatherSpec } from './mask';
 import { Rng, type NoiseSource } from './rng';
-import { sdedit, throwIfAborted } from './sampler';
+import { evaluations, sdedit, throwIfAborted } from './sampler';
 import { ddimTimesteps, strengthToT0, type Schedule } from './schedule';
 import type { TileRect } from '../restore/tiling';
 import { planRegion, tiledEps, type EpsModel, type Region } from './tiles';
@@ -22,6 +22,8 @@ export interface RefineParams {
   repeats: number;
   seed: number;
   eta: number;
+  /** RePaint-style resamplings of each step but the last (0 = plain SDEdit); each adds steps - 1 evaluations. */
+  jumps?: number;
 }
 
 export interface RefineOptions extends RefineParams {
@@ -75,6 +77,8 @@ export function checkParams(p: RefineParams): void {
   if (!Number.isInteger(p.repeats) || p.repeats < 1 || p.repeats > 10) bad(`repeats must be a whole number from 1 to 10 (got ${p.repeats})`);
   if (!Number.isFinite(p.seed)) bad(`seed must be a number (got ${p.seed})`);
   if (!(p.eta >= 0 && p.eta <= 1)) bad(`eta must be between 0 and 1 (got ${p.eta})`);
+  const j = p.jumps ?? 0;
+  if (!Number.isInteger(j) || j < 0 || j > 10) bad(`jumps must be a whole number from 0 to 10 (got ${p.jumps})`);
 }
 
 /**
@@ -140,7 +144,7 @@ export async function refineImage<I extends RgbImage>(
 
   const t0 = strengthToT0(opt.strength, sched.T);
   const timesteps = ddimTimesteps(t0, opt.steps);
-  const total = timesteps.length * opt.repeats;
+  const total = evaluations(timesteps.length, opt.jumps ?? 0) * opt.repeats;
   const { eps, tiles } = tiledEps(model, runW, runH, opt.tile, opt.overlap ?? 32);
   const noise = opt.noise ?? new Rng(opt.seed).noise();
   let x: Float32Array = guide;
@@ -150,6 +154,7 @@ export async function refineImage<I extends RgbImage>(
       strength: opt.strength,
       steps: opt.steps,
       eta: opt.eta,
+      jumps: opt.jumps ?? 0,
       noise,
       known: orig,
       mask,
