@@ -1,11 +1,13 @@
 """Evidence that the diffusion prior learned something: writes docs/training/diffusion.md and its pictures.
 
-    python3 training/eval_diffusion.py --config training/configs/diffusion_cpu.json [--first PATH]
+    python3 training/eval_diffusion.py --config training/configs/diffusion_cpu.json [--ckpt PATH] [--baseline PATH]
 
-- held-out epsilon MSE on CBSD68 crops at fixed t, for the shipped (last) EMA weights, the first kept checkpoint
-  and the untrained network;
+Compares the candidate (the run's last.pt, or --ckpt) with the shipped prior (training/weights/, or --baseline) on
+the same crops and noise:
+- held-out epsilon MSE on CBSD68 crops at fixed t;
 - SDEdit reconstruction without strokes (t0 = 0.3, 0.5; 20 DDIM steps) on CBSD68, PSNR to the originals + a sheet;
-- unconditional samples at 64x64 and 256x256;
+- unconditional samples at 64x64 and 256x256 (50 DDIM steps, eta 0 and 1) and the release checks: their gradient,
+  chroma spread and saturation within 25 % of natural crops' (revive_train/imstats.py);
 - one ONNX evaluation at 512x512 in onnxruntime-node on this CPU, and the GMAC count;
 - the loss curve.
 """
@@ -30,6 +32,7 @@ from export_diffusion import load_ema
 from revive_train.common import RUNS, load_config, read_log, setup_torch
 from revive_train.data import list_images, load_rgb, val_crops
 from revive_train.diffusion import Schedule, ddim_sample, q_sample, sdedit
+from revive_train.imstats import image_stats, within
 from revive_train.onnx_export import MODELS, ROOT
 from revive_train.unet import UNet, count_macs
 
@@ -78,10 +81,23 @@ def onnx_speed(onnx_path):
     return json.loads(r.stdout)
 
 
+def sample_stats(model, sched, g, n, size, eta):
+    x = ddim_sample(model, torch.randn(n, 3, size, size, generator=g), sched.T - 1, 50, sched, eta=eta, generator=g)
+    return (x + 1) / 2
+
+
+def natural_crops(size, n, seed=7):
+    """n fixed crops of the CBSD68 validation photos, [n, 3, size, size] in [0, 1] (the release checks' reference)."""
+    per = max(1, -(-n // 68))
+    return val_crops(size=size, per_image=per, seed=seed)[:n]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True)
-    ap.add_argument("--first", help="first kept checkpoint (default: the earliest ema_*.pt of the run)")
+    ap.add_argument("--ckpt", help="the candidate (default: the run's last.pt)")
+    ap.add_argument("--baseline", default=str(ROOT / "training/weights/diffusion_cpu_ema.pt"),
+                    help="the shipped prior's weights to compare with (default: training/weights/)")
     ap.add_argument("--n-recon", type=int, default=12, help="CBSD68 images for the SDEdit reconstruction")
     args = ap.parse_args()
     cfg = load_config(args.config)
@@ -89,54 +105,68 @@ def main():
     run = RUNS / cfg["run"]
     sched = Schedule(**cfg["schedule"])
     DOCS.mkdir(parents=True, exist_ok=True)
-    shipped, step = load_ema(cfg, run / "last.pt")
-    firsts = sorted(run.glob("ema_*.pt"))
-    first_path = Path(args.first) if args.first else (firsts[0] if firsts else None)
-    models = {"untrained (step 0)": UNet(**cfg["model"]).eval()}
-    if first_path and first_path.exists():
-        fm, fstep = load_ema(cfg, first_path)
-        models[f"first checkpoint (step {fstep})"] = fm
-    models[f"shipped (step {step})"] = shipped
-    report = {"step": step, "date": time.strftime("%Y-%m-%d"), "machine": platform.processor() or platform.machine()}
+    cand, step = load_ema(cfg, Path(args.ckpt) if args.ckpt else run / "last.pt")
+    base, bstep = load_ema(cfg, Path(args.baseline))
+    models = {"shipped": base, "candidate": cand}
+    report = {"step": step, "baseline_step": bstep, "date": time.strftime("%Y-%m-%d"),
+              "machine": platform.processor() or platform.machine()}
 
-    # 1. held-out loss
+    # 1. held-out loss (the same crops and noise for both)
     x0 = val_crops(size=64, per_image=2) * 2 - 1  # 136 crops of CBSD68
     report["heldout_mse"] = {name: heldout_mse(m, x0, sched) for name, m in models.items()}
 
-    # 2. SDEdit reconstruction (no strokes)
+    # 2. SDEdit reconstruction (no strokes), 20 DDIM steps, eta 0; the same noise for both models
     files = list_images(["val/cbsd68"])[: args.n_recon]
-    recon, sheet = {}, []
-    g = torch.Generator().manual_seed(0)
-    for t0 in (0.3, 0.5):
-        ps = []
-        for i, f in enumerate(files):
-            img = load_rgb(f).float() / 127.5 - 1
-            c = img[:, (img.shape[1] - 256) // 2:][:, :256, (img.shape[2] - 256) // 2:][:, :, :256][None]
-            out = sdedit(shipped, c, t0, 20, sched, generator=g)
-            ps.append(psnr((out + 1) / 2, (c + 1) / 2))
-            if i < 4:
-                tt = torch.tensor([int(t0 * sched.T)])
-                noised = q_sample(c, tt, torch.randn(c.shape, generator=g), sched)
-                sheet.append((t0, to_img(c[0]), to_img(noised[0]), to_img(out[0])))
-        recon[t0] = {"psnr_mean": float(np.mean(ps)), "psnr_min": float(np.min(ps)), "n": len(ps)}
+    crops = []
+    for f in files:
+        img = load_rgb(f).float() / 127.5 - 1
+        crops.append(img[:, (img.shape[1] - 256) // 2:][:, :256, (img.shape[2] - 256) // 2:][:, :, :256][None])
+    recon, outs = {}, {}
+    for name, m in models.items():
+        recon[name] = {}
+        for t0 in (0.3, 0.5):
+            g = torch.Generator().manual_seed(0)
+            ps = []
+            for i, c in enumerate(crops):
+                out = sdedit(m, c, t0, 20, sched, generator=g)
+                ps.append(psnr((out + 1) / 2, (c + 1) / 2))
+                if i < 4:
+                    outs[(name, t0, i)] = out
+            recon[name][t0] = {"psnr_mean": float(np.mean(ps)), "psnr_min": float(np.min(ps)), "n": len(ps)}
     report["sdedit_recon"] = recon
-    rows = [[a, b, c] for _, a, b, c in sheet]
-    # 256 colours: the noise column otherwise makes this sheet 4 MB
-    Image.fromarray(grid(rows)).quantize(256, method=Image.MEDIANCUT).save(DOCS / "diffusion_sdedit_recon.png", optimize=True)
+    # sheet: original | shipped t0 0.3 | candidate t0 0.3 | shipped 0.5 | candidate 0.5
+    rows = [[to_img(crops[i][0])] + [to_img(outs[(n, t0, i)][0]) for t0 in (0.3, 0.5) for n in models]
+            for i in range(4)]
+    Image.fromarray(grid(rows)).save(DOCS / "diffusion_sdedit_recon.png", optimize=True)
 
-    # 3. unconditional samples
-    with torch.no_grad():
-        s64 = ddim_sample(shipped, torch.randn(16, 3, 64, 64, generator=g), sched.T - 1, 50, sched, generator=g)
-        s256 = ddim_sample(shipped, torch.randn(4, 3, 256, 256, generator=g), sched.T - 1, 50, sched, generator=g)
-    Image.fromarray(grid([[to_img(s64[r * 8 + c]) for c in range(8)] for r in range(2)])).save(DOCS / "diffusion_samples_64.png")
-    Image.fromarray(grid([[to_img(s) for s in s256]])).save(DOCS / "diffusion_samples_256.png")
+    # 3. unconditional samples and the release checks: gradient, chroma spread, saturation within 25 % of natural
+    nat = {64: image_stats(natural_crops(64, 136)), 256: image_stats(natural_crops(256, 68))}
+    report["natural"] = nat
+    report["samples"] = {}
+    sheets = {}
+    for name, m in models.items():
+        report["samples"][name] = {}
+        for eta in (0.0, 1.0):
+            g = torch.Generator().manual_seed(5)
+            with torch.no_grad():
+                s64, s256 = sample_stats(m, sched, g, 16, 64, eta), sample_stats(m, sched, g, 4, 256, eta)
+            sheets[(name, eta)] = (s64, s256)
+            st = {64: image_stats(s64), 256: image_stats(s256)}
+            report["samples"][name][f"eta{eta:g}"] = {
+                str(k): {**v, **within(v, nat[k])} for k, v in st.items()}
+    s64, s256 = sheets[("candidate", 1.0)]
+    b64, b256 = sheets[("shipped", 1.0)]
+    to01 = lambda x: to_img(x * 2 - 1)
+    Image.fromarray(grid([[to01(s64[r * 8 + c]) for c in range(8)] for r in range(2)] +
+                         [[to01(b64[r * 8 + c]) for c in range(8)] for r in range(2)])).save(DOCS / "diffusion_samples_64.png")
+    Image.fromarray(grid([[to01(s) for s in s256], [to01(s) for s in b256]])).save(DOCS / "diffusion_samples_256.png")
 
     # 4. speed and cost
     manifest = json.loads((MODELS / "manifest.json").read_text())
     entry = next(m for m in manifest["models"] if m["kind"] == "diffusion" and m["id"] == cfg["run"].replace("_", "-"))
     report["onnx_512"] = onnx_speed(MODELS / entry["file"])
-    report["gmac_512"] = count_macs(shipped, 512, 512) / 1e9
-    report["params"] = sum(p.numel() for p in shipped.parameters())
+    report["gmac_512"] = count_macs(cand, 512, 512) / 1e9
+    report["params"] = sum(p.numel() for p in cand.parameters())
     report["onnx_mb"] = entry["bytes"] / 1e6
 
     # 5. loss curve

@@ -1,6 +1,8 @@
 // SDEdit on a photo (Meng et al. 2021, arXiv 2108.01073): the strokes are alpha-blended onto the photo, the masked
 // area's box (plus context) is noised to t0 = strength * T and denoised with DDIM steps, K times; outside the mask
-// the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large.
+// the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large. Where a
+// mask is given and nothing is painted, the guide is first filled from the surroundings (fill.ts).
+import { fillHoles } from './fill';
 import { boundingBox, featherMask, growBox, maskReach, type Box, type FeatherSpec } from './mask';
 import { Rng, type NoiseSource } from './rng';
 import { evaluations, sdedit, throwIfAborted } from './sampler';
@@ -140,6 +142,18 @@ export async function refineImage<I extends RgbImage>(
         guide[c * plane + y * runW + x] = g * 2 - 1;
       }
     }
+  }
+
+  // a masked area with no paint on it starts from its surroundings, not from what is there (the blotch to remove)
+  if (userMask) {
+    const hole = new Uint8Array(plane);
+    for (let y = 0; y < region.h; y++) {
+      for (let x = 0; x < region.w; x++) {
+        const p = (region.y + y) * W + region.x + x;
+        if (bin[p] && strokes[4 * p + 3] === 0) hole[y * runW + x] = 1;
+      }
+    }
+    fillHoles(guide, runW, runH, hole);
   }
 
   const t0 = strengthToT0(opt.strength, sched.T);
