@@ -5,7 +5,7 @@
 import type { ReviveApi } from './api';
 import { CH } from './api';
 import type { Settings } from './settings';
-import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings } from './types';
+import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
 import type { RefineRequest } from './api';
 
@@ -28,6 +28,8 @@ export const LIMITS = {
   tileMin: 16,
   tileMax: 16_384,
   idLength: 128,
+  /** Entries of RestoreSettings.stages. */
+  stages: 16,
   /** The words of setUnsavedWork (what leaving would lose; a dialog's detail). */
   summaryLength: 4000,
   /** Strokes and mask PNGs (bytes). */
@@ -104,6 +106,11 @@ class Checker {
     return v;
   }
 
+  boolean(v: unknown, field: string): boolean {
+    if (typeof v !== 'boolean') this.fail(field, 'true or false', v);
+    return v;
+  }
+
   oneOf<T extends string>(v: unknown, field: string, values: readonly T[]): T {
     if (typeof v !== 'string' || !values.includes(v as T)) this.fail(field, `one of ${values.join(', ')}`, v);
     return v as T;
@@ -130,7 +137,7 @@ class Checker {
 }
 
 function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings {
-  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality']);
+  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
     strength: c.number(o.strength, `${field}.strength`, 0, 1),
@@ -139,6 +146,26 @@ function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings
   };
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
   if (o.tile !== undefined) out.tile = c.int(o.tile, `${field}.tile`, LIMITS.tileMin, LIMITS.tileMax);
+  if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
+  return out;
+}
+
+/** Per-stage settings by stage name (the engine ignores names it has no stage for). */
+function stageSettings(c: Checker, v: unknown, field: string): Record<string, StageSettings> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) c.fail(field, 'an object', v);
+  const names = Object.keys(v);
+  if (names.length > LIMITS.stages) c.fail(field, `at most ${LIMITS.stages} stages`, v);
+  const out: Record<string, StageSettings> = {};
+  for (const name of names) {
+    const f = `${field}.${name}`;
+    c.id(name, `${field} (a stage name)`);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId']);
+    const s: StageSettings = {};
+    if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
+    if (o.strength !== undefined) s.strength = c.number(o.strength, `${f}.strength`, 0, 1);
+    if (o.modelId !== undefined) s.modelId = c.id(o.modelId, `${f}.modelId`, MODEL_ID_RE);
+    out[name] = s;
+  }
   return out;
 }
 
