@@ -8,6 +8,7 @@ import type { Settings } from './settings';
 import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
 import type { RefineRequest } from './api';
+import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 
 export class ValidationError extends Error {
   constructor(message: string) {
@@ -20,26 +21,10 @@ export class ValidationError extends Error {
 export type Method = keyof typeof CH;
 export type Params<M extends Method> = Parameters<ReviveApi[M]>;
 
-export const LIMITS = {
-  pathLength: 32_767,
-  inputs: 100_000,
-  previewMin: 16,
-  previewMax: 16_384,
-  tileMin: 16,
-  tileMax: 16_384,
-  idLength: 128,
-  /** Entries of RestoreSettings.stages. */
-  stages: 16,
-  /** The words of setUnsavedWork (what leaving would lose; a dialog's detail). */
-  summaryLength: 4000,
-  /** Strokes and mask PNGs (bytes). */
-  imageBytes: 512 * 1024 * 1024,
-} as const;
+export { LIMITS } from './limits';
 
 export type PathPlatform = 'posix' | 'win32' | 'any';
 
-const ID_RE = /^[A-Za-z0-9_-]+$/;
-const MODEL_ID_RE = /^[A-Za-z0-9._-]+$/;
 
 /** Absolute path in the platform's sense: /x on POSIX; C:\x, C:/x or \\server\share on Windows. */
 export function isAbsolutePath(p: string, platform: PathPlatform = 'any'): boolean {
@@ -96,13 +81,9 @@ class Checker {
     return s;
   }
 
-  number(v: unknown, field: string, lo: number, hi: number): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `a number from ${lo} to ${hi}`, v);
-    return v;
-  }
-
-  int(v: unknown, field: string, lo: number, hi: number): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(field, `a whole number from ${lo} to ${hi}`, v);
+  /** A number inside one of the shared RANGES (./limits). */
+  range(v: unknown, field: string, r: Range): number {
+    if (!inRange(r, v)) this.fail(field, describeRange(r), v);
     return v;
   }
 
@@ -140,12 +121,12 @@ function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings
   const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
-    strength: c.number(o.strength, `${field}.strength`, 0, 1),
+    strength: c.range(o.strength, `${field}.strength`, RANGES.strength),
     format: c.oneOf<OutputFormat>(o.format, `${field}.format`, OUTPUT_FORMATS),
-    quality: c.int(o.quality, `${field}.quality`, 1, 100),
+    quality: c.range(o.quality, `${field}.quality`, RANGES.quality),
   };
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
-  if (o.tile !== undefined) out.tile = c.int(o.tile, `${field}.tile`, LIMITS.tileMin, LIMITS.tileMax);
+  if (o.tile !== undefined) out.tile = c.range(o.tile, `${field}.tile`, RANGES.tile);
   if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
   return out;
 }
@@ -162,7 +143,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
-    if (o.strength !== undefined) s.strength = c.number(o.strength, `${f}.strength`, 0, 1);
+    if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
     if (o.modelId !== undefined) s.modelId = c.id(o.modelId, `${f}.modelId`, MODEL_ID_RE);
     out[name] = s;
   }
@@ -172,11 +153,11 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
 function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
   const o = c.object(v, field, ['strength', 'steps', 'repeats', 'seed', 'eta', 'device', 'modelId']);
   const out: RefineSettings = {
-    strength: c.number(o.strength, `${field}.strength`, 0.2, 0.8),
-    steps: c.int(o.steps, `${field}.steps`, 1, 1000),
-    repeats: c.int(o.repeats, `${field}.repeats`, 1, 10),
-    seed: c.int(o.seed, `${field}.seed`, 0, 2 ** 32 - 1),
-    eta: c.number(o.eta, `${field}.eta`, 0, 1),
+    strength: c.range(o.strength, `${field}.strength`, RANGES.refineStrength),
+    steps: c.range(o.steps, `${field}.steps`, RANGES.refineSteps),
+    repeats: c.range(o.repeats, `${field}.repeats`, RANGES.refineRepeats),
+    seed: c.range(o.seed, `${field}.seed`, RANGES.seed),
+    eta: c.range(o.eta, `${field}.eta`, RANGES.eta),
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
   };
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
@@ -192,17 +173,17 @@ function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings>
   const out: Partial<Settings> = {};
   if (o.outDir !== undefined) out.outDir = o.outDir === '' ? '' : c.path(o.outDir, `${field}.outDir`);
   if (o.format !== undefined) out.format = c.oneOf<OutputFormat>(o.format, `${field}.format`, OUTPUT_FORMATS);
-  if (o.quality !== undefined) out.quality = c.int(o.quality, `${field}.quality`, 1, 100);
+  if (o.quality !== undefined) out.quality = c.range(o.quality, `${field}.quality`, RANGES.quality);
   if (o.device !== undefined) out.device = c.oneOf<Device>(o.device, `${field}.device`, DEVICES);
-  if (o.strength !== undefined) out.strength = c.number(o.strength, `${field}.strength`, 0, 1);
-  if (o.tile !== undefined) out.tile = o.tile === 0 ? 0 : c.int(o.tile, `${field}.tile`, LIMITS.tileMin, 4096);
+  if (o.strength !== undefined) out.strength = c.range(o.strength, `${field}.strength`, RANGES.strength);
+  if (o.tile !== undefined) out.tile = o.tile === 0 ? 0 : c.range(o.tile, `${field}.tile`, RANGES.tile);
   // '' = the manifest's default; an id is not checked against the installed models here (one that is not installed
   // means the default when a restore starts: pickRestoreModel in ./settings)
   if (o.restoreModel !== undefined) {
     out.restoreModel = o.restoreModel === '' ? '' : c.id(o.restoreModel, `${field}.restoreModel`, MODEL_ID_RE);
   }
-  if (o.refineStrength !== undefined) out.refineStrength = c.number(o.refineStrength, `${field}.refineStrength`, 0.2, 0.8);
-  if (o.refineSteps !== undefined) out.refineSteps = c.int(o.refineSteps, `${field}.refineSteps`, 1, 100);
+  if (o.refineStrength !== undefined) out.refineStrength = c.range(o.refineStrength, `${field}.refineStrength`, RANGES.refineStrength);
+  if (o.refineSteps !== undefined) out.refineSteps = c.range(o.refineSteps, `${field}.refineSteps`, RANGES.refineStepsSetting);
   return out;
 }
 
@@ -250,7 +231,7 @@ const VALIDATORS: Validators = {
   },
   loadPreview: (c, a) => {
     const [p, size] = c.args(a, 2, 2);
-    return [c.path(p, 'path'), c.int(size, 'maxSize', LIMITS.previewMin, LIMITS.previewMax)];
+    return [c.path(p, 'path'), c.range(size, 'maxSize', RANGES.preview)];
   },
   startRestore: (c, a) => [jobRequest(c, c.args(a, 1, 1)[0], 'req')],
   cancelJob: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
