@@ -1,9 +1,8 @@
-// Validation of every request the renderer sends (the arguments of each ReviveApi method behind a CH channel).
-// Pure functions, no imports outside src/shared: main runs them on every IPC message before the engine sees it, the
-// e2e harness runs the same ones. Each validator returns a fresh copy holding only the fields the contract knows,
-// or throws a ValidationError whose message says which field is wrong and why.
-import type { ReviveApi } from './api';
-import { CH } from './api';
+// The checks behind every request the renderer sends: a Checker (types, ranges, absolute paths, ids, sizes) and the
+// validators of the contract's payloads. Each method's argument validator is its row of the IPC table (./ipc.ts),
+// built from these. Pure functions, no imports outside src/shared: main runs them on every IPC message before the
+// engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
+// knows, or throws a ValidationError whose message says which field is wrong and why.
 import type { Settings } from './settings';
 import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
@@ -17,10 +16,6 @@ export class ValidationError extends Error {
   }
 }
 
-/** The request methods: every ReviveApi method that has a CH channel. */
-export type Method = keyof typeof CH;
-export type Params<M extends Method> = Parameters<ReviveApi[M]>;
-
 export { LIMITS } from './limits';
 
 export type PathPlatform = 'posix' | 'win32' | 'any';
@@ -33,7 +28,7 @@ export function isAbsolutePath(p: string, platform: PathPlatform = 'any'): boole
   return platform === 'posix' ? posix : platform === 'win32' ? win : posix || win;
 }
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
@@ -41,7 +36,7 @@ function show(v: unknown): string {
   return `a${typeof v === 'object' ? 'n object' : ` ${typeof v}`}`;
 }
 
-class Checker {
+export class Checker {
   constructor(
     private readonly method: string,
     readonly platform: PathPlatform,
@@ -168,7 +163,7 @@ const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
 ];
 
-function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
+export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
   const o = c.object(v, field, SETTINGS_KEYS);
   const out: Partial<Settings> = {};
   if (o.outDir !== undefined) out.outDir = o.outDir === '' ? '' : c.path(o.outDir, `${field}.outDir`);
@@ -187,7 +182,7 @@ function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings>
   return out;
 }
 
-function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
+export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   const o = c.object(v, field, ['inputs', 'outDir', 'settings']);
   const inputs = c.list(o.inputs, `${field}.inputs`, 1, LIMITS.inputs, 'paths');
   return {
@@ -197,7 +192,7 @@ function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   };
 }
 
-function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
+export function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   const o = c.object(v, field, ['source', 'strokes', 'mask', 'settings']);
   const s = c.object(o.source, `${field}.source`, ['path', 'roundId']);
   let source: RefineRequest['source'];
@@ -211,58 +206,6 @@ function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   };
   if (o.mask !== undefined) out.mask = c.bytes(o.mask, `${field}.mask`);
   return out;
-}
-
-type Validators = { [M in Method]: (c: Checker, args: unknown[]) => Params<M> };
-
-const none = (c: Checker, args: unknown[]): [] => {
-  c.args(args, 0, 0);
-  return [];
-};
-
-const VALIDATORS: Validators = {
-  getInfo: none,
-  getSettings: none,
-  chooseFolder: none,
-  setSettings: (c, a) => [settingsPatch(c, c.args(a, 1, 1)[0], 'patch')],
-  expandInputs: (c, a) => {
-    const paths = c.list(c.args(a, 1, 1)[0], 'paths', 0, LIMITS.inputs, 'paths');
-    return [paths.map((p, i) => c.path(p, `paths[${i}]`))];
-  },
-  loadPreview: (c, a) => {
-    const [p, size] = c.args(a, 2, 2);
-    return [c.path(p, 'path'), c.range(size, 'maxSize', RANGES.preview)];
-  },
-  startRestore: (c, a) => [jobRequest(c, c.args(a, 1, 1)[0], 'req')],
-  cancelJob: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  startRefine: (c, a) => [refineRequest(c, c.args(a, 1, 1)[0], 'req')],
-  getRefineResult: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  saveRound: (c, a) => {
-    const [roundId, outPath] = c.args(a, 2, 2);
-    return [c.id(roundId, 'roundId'), c.path(outPath, 'outPath')];
-  },
-  cancelRefine: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  showInFolder: (c, a) => [c.path(c.args(a, 1, 1)[0], 'path')],
-  setUnsavedWork: (c, a) => {
-    const summary = c.args(a, 1, 1)[0];
-    return [summary === null ? null : c.string(summary, 'summary', LIMITS.summaryLength)];
-  },
-};
-
-export const METHODS = Object.keys(CH) as Method[];
-
-export function isMethod(m: unknown): m is Method {
-  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(CH, m);
-}
-
-/**
- * Checks the arguments of one request; returns a clean copy of them (only the fields the contract knows) or throws a
- * ValidationError naming the bad field. `platform` decides what an absolute path is (main passes process.platform).
- */
-export function validateRequest<M extends Method>(method: M, args: unknown, platform: PathPlatform = 'any'): Params<M> {
-  if (!isMethod(method)) throw new ValidationError(`Unknown request ${show(method)}.`);
-  const c = new Checker(method, platform);
-  return VALIDATORS[method](c, args as unknown[]) as Params<M>;
 }
 
 /** process.platform (or any string) to the path rules validateRequest applies. */

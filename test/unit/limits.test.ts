@@ -7,7 +7,7 @@ import { DEFAULT_QUALITY } from '../../src/core/image/encode';
 import { checkParams } from '../../src/core/refine/sdedit';
 import { clampTo, inRange, MODEL_ID_RE, RANGES, type Range } from '../../src/shared/limits';
 import { DEFAULT_SETTINGS, sanitizeSettings } from '../../src/shared/settings';
-import { validateRequest } from '../../src/shared/validate';
+import { validateRequest } from '../../src/shared/ipc';
 
 const past = (r: Range) => [r.min - (r.int ? 1 : 0.01), r.max + (r.int ? 1 : 0.01)];
 const restoreReq = (settings: Record<string, unknown>) => [
