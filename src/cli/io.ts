@@ -1,4 +1,5 @@
 // What a CLI command gets to talk to the world, so the same code runs from the terminal and in tests.
+import type { Range } from '../shared/limits';
 
 export interface CliIO {
   out(s: string): void; // stdout
@@ -50,3 +51,16 @@ export function formatMs(ms: number): string {
   const m = Math.floor(s / 60);
   return `${m}:${String(Math.round(s - m * 60)).padStart(2, '0')} min`;
 }
+
+/** A numeric option checked against one of the shared RANGES (src/shared/limits); undefined when not given. */
+export function numberOpt(v: string | undefined, name: string, r: Range): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < r.min || n > r.max || (r.int && !Number.isInteger(n))) {
+    throw new UsageError(`--${name} must be ${r.int ? 'an integer' : 'a number'} from ${r.min} to ${r.max}, got "${v}"`);
+  }
+  return n;
+}
+
+/** "1..100": how the usage texts write a range. */
+export const span = (r: Range): string => `${r.min}..${r.max}`;

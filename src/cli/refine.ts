@@ -8,7 +8,8 @@ import { formatForPath } from '../core/image/encode';
 import { describeReport, SessionCache } from '../core/inference/session';
 import { findModelsDir } from '../core/models/manifest';
 import { engineRefineRunner } from '../core/refine/backend';
-import { type CliIO, formatMs, UsageError } from './io';
+import { RANGES } from '../shared/limits';
+import { type CliIO, formatMs, numberOpt, span, UsageError } from './io';
 
 export const usage = `usage: revive refine <photo> --strokes STROKES.png --out FILE [options]
 
@@ -21,28 +22,19 @@ options:
   --mask FILE            PNG the size of the photo: where the photo may change (white, or alpha > 0);
                          default: the painted area
   -o, --out FILE         the result (required; format from the extension: .png .jpg .webp .tif .avif)
-  --strength S           0.2..0.8, how far the painted area is re-imagined (t0 = S x T; default 0.5)
-  --steps N              1..1000 network evaluations per repeat (default 20)
-  --repeats K            1..10 rounds of noise-and-denoise (default 1)
-  --seed N               the run's random seed; the same seed gives the same result (default 0)
-  --eta E                0..1, 0 = deterministic DDIM, 1 = DDPM-like (default 0)
+  --strength S           ${span(RANGES.refineStrength)}, how far the painted area is re-imagined (t0 = S x T; default ${RANGES.refineStrength.default})
+  --steps N              ${span(RANGES.refineSteps)} network evaluations per repeat (default ${RANGES.refineSteps.default})
+  --repeats K            ${span(RANGES.refineRepeats)} rounds of noise-and-denoise (default ${RANGES.refineRepeats.default})
+  --seed N               ${span(RANGES.seed)}, the run's random seed; the same seed gives the same result (default ${RANGES.seed.default})
+  --eta E                ${span(RANGES.eta)}, 0 = deterministic DDIM, 1 = DDPM-like (default ${RANGES.eta.default})
   --model ID             diffusion model (default: the manifest's default for the device; see \`revive models\`)
   --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
-  --quality N            1..100 for lossy formats (default 92)
+  --quality N            ${span(RANGES.quality)} for lossy formats (default ${RANGES.quality.default})
   --threads N            CPU threads for inference (default: all cores)
   -h, --help             this help
 
 Exit status: 0 done, 1 the refine failed, 2 usage error, 130 cancelled.
 `;
-
-function numberOpt(v: string | undefined, name: string, lo: number, hi: number, int: boolean, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n))) {
-    throw new UsageError(`--${name} must be ${int ? 'an integer' : 'a number'} from ${lo} to ${hi}, got "${v}"`);
-  }
-  return n;
-}
 
 export interface RefineArgs {
   input: string;
@@ -89,16 +81,16 @@ export function parseRefineArgs(args: string[], cwd: string): RefineArgs {
     mask: values.mask ? path.resolve(cwd, values.mask) : undefined,
     out,
     settings: {
-      strength: numberOpt(values.strength, 'strength', 0.2, 0.8, false, 0.5),
-      steps: numberOpt(values.steps, 'steps', 1, 1000, true, 20),
-      repeats: numberOpt(values.repeats, 'repeats', 1, 10, true, 1),
-      seed: numberOpt(values.seed, 'seed', 0, Number.MAX_SAFE_INTEGER, true, 0),
-      eta: numberOpt(values.eta, 'eta', 0, 1, false, 0),
+      strength: numberOpt(values.strength, 'strength', RANGES.refineStrength) ?? RANGES.refineStrength.default,
+      steps: numberOpt(values.steps, 'steps', RANGES.refineSteps) ?? RANGES.refineSteps.default,
+      repeats: numberOpt(values.repeats, 'repeats', RANGES.refineRepeats) ?? RANGES.refineRepeats.default,
+      seed: numberOpt(values.seed, 'seed', RANGES.seed) ?? RANGES.seed.default,
+      eta: numberOpt(values.eta, 'eta', RANGES.eta) ?? RANGES.eta.default,
       device,
       modelId: values.model || undefined,
     },
-    quality: numberOpt(values.quality, 'quality', 1, 100, true, 92),
-    threads: numberOpt(values.threads, 'threads', 1, 1024, true, 0),
+    quality: numberOpt(values.quality, 'quality', RANGES.quality) ?? RANGES.quality.default,
+    threads: numberOpt(values.threads, 'threads', RANGES.threads) ?? RANGES.threads.default,
   };
 }
 

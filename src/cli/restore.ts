@@ -6,7 +6,8 @@ import { DEVICES, OUTPUT_FORMATS } from '../shared/types';
 import { describeReport, SessionCache } from '../core/inference/session';
 import { runRestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
-import { type CliIO, formatMs, UsageError } from './io';
+import { RANGES } from '../shared/limits';
+import { type CliIO, formatMs, numberOpt, span, UsageError } from './io';
 
 export const usage = `usage: revive restore <files or folders...> --out DIR [options]
 
@@ -16,10 +17,10 @@ Outputs that already exist are skipped (so an interrupted run resumes); original
 options:
   -o, --out DIR          output folder (required; created when missing)
   --format FMT           same | png | jpeg | webp | tiff (default: same as the input)
-  --quality N            1..100 for lossy formats (default 92)
+  --quality N            ${span(RANGES.quality)} for lossy formats (default ${RANGES.quality.default})
   --model ID             restore model (default: the manifest's default; see \`revive models\`)
   --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
-  --strength S           0..1, how much of the restoration to keep over the input (default 1)
+  --strength S           ${span(RANGES.strength)}, how much of the restoration to keep over the input (default ${RANGES.strength.default})
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)
   --json                 one JSON object per file on stdout, then {"summary": ...}
@@ -27,15 +28,6 @@ options:
 
 Exit status: 0 all done, 1 some files failed (the others are still done), 2 usage error, 130 cancelled.
 `;
-
-function numberOpt(v: string | undefined, name: string, lo: number, hi: number, int: boolean): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < lo || n > hi || (int && !Number.isInteger(n))) {
-    throw new UsageError(`--${name} must be ${int ? 'an integer' : 'a number'} from ${lo} to ${hi}, got "${v}"`);
-  }
-  return n;
-}
 
 export interface RestoreArgs {
   inputs: string[];
@@ -68,20 +60,20 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
   const device = (values.device ?? 'auto') as Device;
   if (!DEVICES.includes(device)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}`);
-  const tile = numberOpt(values.tile, 'tile', 16, 16384, true);
+  const tile = numberOpt(values.tile, 'tile', RANGES.tile);
   return {
     inputs: positionals.map((p) => path.resolve(cwd, p)),
     outDir: path.resolve(cwd, values.out),
     settings: {
       modelId: values.model || undefined,
       device,
-      strength: numberOpt(values.strength, 'strength', 0, 1, false) ?? 1,
+      strength: numberOpt(values.strength, 'strength', RANGES.strength) ?? RANGES.strength.default,
       tile,
       format,
-      quality: numberOpt(values.quality, 'quality', 1, 100, true) ?? 92,
+      quality: numberOpt(values.quality, 'quality', RANGES.quality) ?? RANGES.quality.default,
     },
     json: values.json ?? false,
-    threads: numberOpt(values.threads, 'threads', 1, 1024, true) ?? 0,
+    threads: numberOpt(values.threads, 'threads', RANGES.threads) ?? RANGES.threads.default,
   };
 }
 

@@ -2,7 +2,7 @@
 // the conversation over any port-like object (Electron's UtilityProcess / process.parentPort in the app, a pair of
 // in-memory ports in the tests). No electron import. Messages are structured-cloned, so Uint8Array passes as is.
 import type { EngineMessage } from '../core/service';
-import { type EngineApi, type EngineMethod, isEngineMethod } from './dispatch';
+import { ENGINE_METHODS, type EngineApi, type EngineMethod, IPC, isEngineMethod } from '../shared/ipc';
 
 export type ToHost = { kind: 'call'; id: number; method: EngineMethod; args: unknown[] };
 export type FromHost =
@@ -69,7 +69,12 @@ interface Pending {
  * child; it is called lazily on the first call. When the child exits, pending calls reject with ENGINE_STOPPED and
  * every job still running gets a closing 'done' event, so the window never waits forever.
  */
-export class EngineClient implements EngineApi {
+// The forwarders (one per 'engine' row of the IPC table) are made in the constructor; this declares them.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface EngineClient extends EngineApi {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class EngineClient {
   private child: ChildPort | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -77,7 +82,18 @@ export class EngineClient implements EngineApi {
   private readonly running = new Map<string, 'job' | 'refine'>();
   private readonly ended = new Set<string>(); // jobs whose 'done' was seen (bounded), so a late result does not revive them
 
-  constructor(private readonly spawn: () => ChildPort) {}
+  constructor(private readonly spawn: () => ChildPort) {
+    // one forwarder per engine method of the table; a method that starts a job also tracks it (see stopped())
+    for (const method of ENGINE_METHODS) {
+      const starts = (IPC[method] as { starts?: 'job' | 'refine' }).starts;
+      const forward = async (...args: unknown[]) => {
+        const r = await this.call(method, args as never);
+        if (starts) this.track((r as { jobId: string }).jobId, starts);
+        return r;
+      };
+      Object.defineProperty(this, method, { value: forward, enumerable: true });
+    }
+  }
 
   on(listener: (m: EngineMessage) => void): () => void {
     this.listeners.add(listener);
@@ -162,26 +178,6 @@ export class EngineClient implements EngineApi {
   activeJobs(): string[] {
     return [...this.running.keys()];
   }
-
-  getInfo: EngineApi['getInfo'] = (...a) => this.call('getInfo', a);
-  getSettings: EngineApi['getSettings'] = (...a) => this.call('getSettings', a);
-  setSettings: EngineApi['setSettings'] = (...a) => this.call('setSettings', a);
-  expandInputs: EngineApi['expandInputs'] = (...a) => this.call('expandInputs', a);
-  loadPreview: EngineApi['loadPreview'] = (...a) => this.call('loadPreview', a);
-  startRestore: EngineApi['startRestore'] = async (...a) => {
-    const r = await this.call('startRestore', a);
-    this.track(r.jobId, 'job');
-    return r;
-  };
-  cancelJob: EngineApi['cancelJob'] = (...a) => this.call('cancelJob', a);
-  startRefine: EngineApi['startRefine'] = async (...a) => {
-    const r = await this.call('startRefine', a);
-    this.track(r.jobId, 'refine');
-    return r;
-  };
-  getRefineResult: EngineApi['getRefineResult'] = (...a) => this.call('getRefineResult', a);
-  saveRound: EngineApi['saveRound'] = (...a) => this.call('saveRound', a);
-  cancelRefine: EngineApi['cancelRefine'] = (...a) => this.call('cancelRefine', a);
 }
 
 /** `--name=value` from an argument list (the utility process's process.argv). */

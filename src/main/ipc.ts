@@ -3,7 +3,7 @@
 // src/shared/validate before anything runs). Engine events go back to the window on the EV channels.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { CH, EV } from '../shared/api';
-import type { Method } from '../shared/validate';
+import type { Method } from '../shared/ipc';
 import type { EngineMessage } from '../core/service';
 import type { Dispatch } from './dispatch';
 import { isTrustedSender } from './security';

@@ -1,8 +1,10 @@
 // The sandboxed preload (built to one CommonJS file, out/preload/index.js): exposes `window.revive`, the typed
-// ReviveApi of src/shared/api.ts, over ipcRenderer. Nothing else crosses the context bridge; main validates every
-// payload again, this side only passes arguments through and turns IPC errors back into plain messages.
+// ReviveApi of src/shared/api.ts, over ipcRenderer: one invoke per row of the IPC table (src/shared/ipc.ts). Nothing
+// else crosses the context bridge; main validates every payload again, this side only passes arguments through and
+// turns IPC errors back into plain messages.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { CH, EV, type ReviveApi } from '../shared/api';
+import type { ReviveApi } from '../shared/api';
+import { EV, IPC, METHODS } from '../shared/ipc';
 import type { JobEvent, RefineEvent } from '../shared/types';
 
 /** "Error invoking remote method 'revive:x': Error: words" -> "words". */
@@ -27,24 +29,13 @@ function subscribe<E>(channel: string, cb: (e: E) => void): () => void {
   };
 }
 
-const api: ReviveApi = {
-  getPathForFile: (file) => webUtils.getPathForFile(file),
-  getInfo: () => invoke(CH.getInfo),
-  getSettings: () => invoke(CH.getSettings),
-  setSettings: (patch) => invoke(CH.setSettings, patch),
-  chooseFolder: () => invoke(CH.chooseFolder),
-  expandInputs: (paths) => invoke(CH.expandInputs, paths),
-  loadPreview: (path, maxSize) => invoke(CH.loadPreview, path, maxSize),
-  startRestore: (req) => invoke(CH.startRestore, req),
-  cancelJob: (jobId) => invoke(CH.cancelJob, jobId),
-  onJobEvent: (cb) => subscribe<JobEvent>(EV.job, cb),
-  startRefine: (req) => invoke(CH.startRefine, req),
-  getRefineResult: (jobId) => invoke(CH.getRefineResult, jobId),
-  saveRound: (roundId, outPath) => invoke(CH.saveRound, roundId, outPath),
-  cancelRefine: (jobId) => invoke(CH.cancelRefine, jobId),
-  onRefineEvent: (cb) => subscribe<RefineEvent>(EV.refine, cb),
-  showInFolder: (path) => invoke(CH.showInFolder, path),
-  setUnsavedWork: (summary) => invoke(CH.setUnsavedWork, summary),
-};
+// every request method of the IPC table on its channel, plus what the preload answers itself and the event streams
+const requests = Object.fromEntries(METHODS.map((m) => [m, (...args: unknown[]) => invoke(IPC[m].channel, ...args)]));
+const api = {
+  ...requests,
+  getPathForFile: (file: File) => webUtils.getPathForFile(file),
+  onJobEvent: (cb: (e: JobEvent) => void) => subscribe<JobEvent>(EV.job, cb),
+  onRefineEvent: (cb: (e: RefineEvent) => void) => subscribe<RefineEvent>(EV.refine, cb),
+} as ReviveApi;
 
 contextBridge.exposeInMainWorld('revive', api);

@@ -1,6 +1,6 @@
-// The typed API the preload exposes as `window.revive`, and the IPC channels behind it.
-// Main validates every payload with ./validate before calling the engine; the e2e harness implements the same
-// interface over the real engine, so the renderer is tested against exactly this contract.
+// The typed API the preload exposes as `window.revive`. Its request methods, their channels, validators and the side
+// serving each are the IPC table of ./ipc.ts; main validates every payload with it before calling the engine; the
+// e2e harness implements the same interface over the real engine, so the renderer is tested against this contract.
 import type { Device, JobEvent, JobRequest, ProviderReport, RefineEvent, RefineSettings, RestoreSettings } from './types';
 import type { Settings } from './settings';
 
@@ -76,28 +76,7 @@ export interface ReviveApi {
   setUnsavedWork(summary: string | null): Promise<void>;
 }
 
-/** invoke channels (renderer -> main), one per request method. */
-export const CH = {
-  getInfo: 'revive:get-info',
-  getSettings: 'revive:get-settings',
-  setSettings: 'revive:set-settings',
-  chooseFolder: 'revive:choose-folder',
-  expandInputs: 'revive:expand-inputs',
-  loadPreview: 'revive:load-preview',
-  startRestore: 'revive:start-restore',
-  cancelJob: 'revive:cancel-job',
-  startRefine: 'revive:start-refine',
-  getRefineResult: 'revive:get-refine-result',
-  saveRound: 'revive:save-round',
-  cancelRefine: 'revive:cancel-refine',
-  showInFolder: 'revive:show-in-folder',
-  setUnsavedWork: 'revive:set-unsaved-work',
-} as const;
-
-/** event channels (main -> renderer). */
-export const EV = {
-  job: 'revive:job-event',
-  refine: 'revive:refine-event',
-} as const;
+/** The channels: one per request method (its row in the IPC table of ./ipc.ts), and the event streams. */
+export { CH, EV } from './ipc';
 
 export type { Device, JobEvent, JobRequest, RefineEvent, RefineSettings, RestoreSettings, Settings };

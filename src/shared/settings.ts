@@ -2,6 +2,9 @@
 // restore model a stored choice means, given the installed models (a choice that is gone falls back to the default).
 import type { Device, OutputFormat, RestoreSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
+import { clampTo, MAX_SIDE, MODEL_ID_RE, RANGES } from './limits';
+
+export { MODEL_ID_RE } from './limits';
 
 export interface Settings {
   outDir: string; // '' = ask / next to the app's default folder
@@ -19,17 +22,14 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   outDir: '',
   format: 'same',
-  quality: 92,
+  quality: RANGES.quality.default,
   device: 'auto',
-  strength: 1,
+  strength: RANGES.strength.default,
   tile: 0,
   restoreModel: '',
-  refineStrength: 0.5,
-  refineSteps: 20,
+  refineStrength: RANGES.refineStrength.default,
+  refineSteps: RANGES.refineStepsSetting.default,
 };
-
-/** What a model id may look like (the manifest's ids; validate.ts checks requests with the same rule). */
-export const MODEL_ID_RE = /^[A-Za-z0-9._-]{1,128}$/;
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
@@ -39,16 +39,16 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
   return {
     outDir: typeof r.outDir === 'string' ? r.outDir : base.outDir,
     format: OUTPUT_FORMATS.includes(r.format as OutputFormat) ? (r.format as OutputFormat) : base.format,
-    quality: Math.round(clamp(num(r.quality, base.quality), 1, 100)),
+    quality: clampTo(RANGES.quality, r.quality, base.quality),
     device: DEVICES.includes(r.device as Device) ? (r.device as Device) : base.device,
-    strength: clamp(num(r.strength, base.strength), 0, 1),
-    tile: Math.round(clamp(num(r.tile, base.tile), 0, 4096)),
+    strength: clampTo(RANGES.strength, r.strength, base.strength),
+    tile: Math.round(clamp(num(r.tile, base.tile), 0, MAX_SIDE)), // 0 = the model's suggestion
     restoreModel:
       r.restoreModel === '' || (typeof r.restoreModel === 'string' && MODEL_ID_RE.test(r.restoreModel))
         ? r.restoreModel
         : base.restoreModel,
-    refineStrength: clamp(num(r.refineStrength, base.refineStrength), 0.2, 0.8),
-    refineSteps: Math.round(clamp(num(r.refineSteps, base.refineSteps), 1, 100)),
+    refineStrength: clampTo(RANGES.refineStrength, r.refineStrength, base.refineStrength),
+    refineSteps: clampTo(RANGES.refineStepsSetting, r.refineSteps, base.refineSteps),
   };
 }
 

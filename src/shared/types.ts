@@ -26,7 +26,19 @@ export interface RestoreSettings {
   tile?: number; // tile size in pixels; default from the manifest
   format: OutputFormat;
   quality: number; // 1..100 for lossy formats
+  /** Per-stage settings, by stage name (src/core/restore/stages); a stage reads only its own. */
+  stages?: Record<string, StageSettings>;
 }
+
+/** The settings every restore stage understands; a stage without an entry uses its defaults. */
+export interface StageSettings {
+  enabled?: boolean;
+  strength?: number; // 0..1
+  modelId?: string;
+}
+
+/** What a stage computed once for a photo and the app may re-apply (plain JSON data, e.g. a colour mapping). */
+export type StageInfo = Record<string, unknown>;
 
 export interface JobRequest {
   inputs: string[]; // files and/or folders (folders are walked recursively)
@@ -42,6 +54,8 @@ export interface FileResult {
   status: FileStatus;
   ms: number;
   error?: string; // words a person understands
+  /** Per-stage info of a restored photo, by stage name; absent when no stage returned any. */
+  info?: Record<string, StageInfo>;
 }
 
 export interface JobSummary {
@@ -92,6 +106,10 @@ export type RefineEvent =
   | { type: 'done'; jobId: string; ok: boolean; error?: string; cancelled?: boolean };
 
 // ---- models/manifest.json ----
+
+/** The kinds of model the manifest lists: the restore stages' kinds and the refine's diffusion prior. */
+export type ModelKind = 'restore' | 'diffusion';
+export const MODEL_KINDS: readonly ModelKind[] = ['restore', 'diffusion'];
 
 export interface ManifestModelBase {
   id: string;

@@ -1,13 +1,13 @@
-// Validation of every request the renderer sends (the arguments of each ReviveApi method behind a CH channel).
-// Pure functions, no imports outside src/shared: main runs them on every IPC message before the engine sees it, the
-// e2e harness runs the same ones. Each validator returns a fresh copy holding only the fields the contract knows,
-// or throws a ValidationError whose message says which field is wrong and why.
-import type { ReviveApi } from './api';
-import { CH } from './api';
+// The checks behind every request the renderer sends: a Checker (types, ranges, absolute paths, ids, sizes) and the
+// validators of the contract's payloads. Each method's argument validator is its row of the IPC table (./ipc.ts),
+// built from these. Pure functions, no imports outside src/shared: main runs them on every IPC message before the
+// engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
+// knows, or throws a ValidationError whose message says which field is wrong and why.
 import type { Settings } from './settings';
-import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings } from './types';
+import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
 import type { RefineRequest } from './api';
+import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 
 export class ValidationError extends Error {
   constructor(message: string) {
@@ -16,28 +16,10 @@ export class ValidationError extends Error {
   }
 }
 
-/** The request methods: every ReviveApi method that has a CH channel. */
-export type Method = keyof typeof CH;
-export type Params<M extends Method> = Parameters<ReviveApi[M]>;
-
-export const LIMITS = {
-  pathLength: 32_767,
-  inputs: 100_000,
-  previewMin: 16,
-  previewMax: 16_384,
-  tileMin: 16,
-  tileMax: 16_384,
-  idLength: 128,
-  /** The words of setUnsavedWork (what leaving would lose; a dialog's detail). */
-  summaryLength: 4000,
-  /** Strokes and mask PNGs (bytes). */
-  imageBytes: 512 * 1024 * 1024,
-} as const;
+export { LIMITS } from './limits';
 
 export type PathPlatform = 'posix' | 'win32' | 'any';
 
-const ID_RE = /^[A-Za-z0-9_-]+$/;
-const MODEL_ID_RE = /^[A-Za-z0-9._-]+$/;
 
 /** Absolute path in the platform's sense: /x on POSIX; C:\x, C:/x or \\server\share on Windows. */
 export function isAbsolutePath(p: string, platform: PathPlatform = 'any'): boolean {
@@ -46,7 +28,7 @@ export function isAbsolutePath(p: string, platform: PathPlatform = 'any'): boole
   return platform === 'posix' ? posix : platform === 'win32' ? win : posix || win;
 }
 
-function show(v: unknown): string {
+export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
@@ -54,7 +36,7 @@ function show(v: unknown): string {
   return `a${typeof v === 'object' ? 'n object' : ` ${typeof v}`}`;
 }
 
-class Checker {
+export class Checker {
   constructor(
     private readonly method: string,
     readonly platform: PathPlatform,
@@ -94,13 +76,14 @@ class Checker {
     return s;
   }
 
-  number(v: unknown, field: string, lo: number, hi: number): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) this.fail(field, `a number from ${lo} to ${hi}`, v);
+  /** A number inside one of the shared RANGES (./limits). */
+  range(v: unknown, field: string, r: Range): number {
+    if (!inRange(r, v)) this.fail(field, describeRange(r), v);
     return v;
   }
 
-  int(v: unknown, field: string, lo: number, hi: number): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) this.fail(field, `a whole number from ${lo} to ${hi}`, v);
+  boolean(v: unknown, field: string): boolean {
+    if (typeof v !== 'boolean') this.fail(field, 'true or false', v);
     return v;
   }
 
@@ -130,26 +113,46 @@ class Checker {
 }
 
 function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings {
-  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality']);
+  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
-    strength: c.number(o.strength, `${field}.strength`, 0, 1),
+    strength: c.range(o.strength, `${field}.strength`, RANGES.strength),
     format: c.oneOf<OutputFormat>(o.format, `${field}.format`, OUTPUT_FORMATS),
-    quality: c.int(o.quality, `${field}.quality`, 1, 100),
+    quality: c.range(o.quality, `${field}.quality`, RANGES.quality),
   };
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
-  if (o.tile !== undefined) out.tile = c.int(o.tile, `${field}.tile`, LIMITS.tileMin, LIMITS.tileMax);
+  if (o.tile !== undefined) out.tile = c.range(o.tile, `${field}.tile`, RANGES.tile);
+  if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
+  return out;
+}
+
+/** Per-stage settings by stage name (the engine ignores names it has no stage for). */
+function stageSettings(c: Checker, v: unknown, field: string): Record<string, StageSettings> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) c.fail(field, 'an object', v);
+  const names = Object.keys(v);
+  if (names.length > LIMITS.stages) c.fail(field, `at most ${LIMITS.stages} stages`, v);
+  const out: Record<string, StageSettings> = {};
+  for (const name of names) {
+    const f = `${field}.${name}`;
+    c.id(name, `${field} (a stage name)`);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId']);
+    const s: StageSettings = {};
+    if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
+    if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
+    if (o.modelId !== undefined) s.modelId = c.id(o.modelId, `${f}.modelId`, MODEL_ID_RE);
+    out[name] = s;
+  }
   return out;
 }
 
 function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
   const o = c.object(v, field, ['strength', 'steps', 'repeats', 'seed', 'eta', 'device', 'modelId']);
   const out: RefineSettings = {
-    strength: c.number(o.strength, `${field}.strength`, 0.2, 0.8),
-    steps: c.int(o.steps, `${field}.steps`, 1, 1000),
-    repeats: c.int(o.repeats, `${field}.repeats`, 1, 10),
-    seed: c.int(o.seed, `${field}.seed`, 0, 2 ** 32 - 1),
-    eta: c.number(o.eta, `${field}.eta`, 0, 1),
+    strength: c.range(o.strength, `${field}.strength`, RANGES.refineStrength),
+    steps: c.range(o.steps, `${field}.steps`, RANGES.refineSteps),
+    repeats: c.range(o.repeats, `${field}.repeats`, RANGES.refineRepeats),
+    seed: c.range(o.seed, `${field}.seed`, RANGES.seed),
+    eta: c.range(o.eta, `${field}.eta`, RANGES.eta),
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
   };
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
@@ -160,26 +163,26 @@ const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
 ];
 
-function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
+export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
   const o = c.object(v, field, SETTINGS_KEYS);
   const out: Partial<Settings> = {};
   if (o.outDir !== undefined) out.outDir = o.outDir === '' ? '' : c.path(o.outDir, `${field}.outDir`);
   if (o.format !== undefined) out.format = c.oneOf<OutputFormat>(o.format, `${field}.format`, OUTPUT_FORMATS);
-  if (o.quality !== undefined) out.quality = c.int(o.quality, `${field}.quality`, 1, 100);
+  if (o.quality !== undefined) out.quality = c.range(o.quality, `${field}.quality`, RANGES.quality);
   if (o.device !== undefined) out.device = c.oneOf<Device>(o.device, `${field}.device`, DEVICES);
-  if (o.strength !== undefined) out.strength = c.number(o.strength, `${field}.strength`, 0, 1);
-  if (o.tile !== undefined) out.tile = o.tile === 0 ? 0 : c.int(o.tile, `${field}.tile`, LIMITS.tileMin, 4096);
+  if (o.strength !== undefined) out.strength = c.range(o.strength, `${field}.strength`, RANGES.strength);
+  if (o.tile !== undefined) out.tile = o.tile === 0 ? 0 : c.range(o.tile, `${field}.tile`, RANGES.tile);
   // '' = the manifest's default; an id is not checked against the installed models here (one that is not installed
   // means the default when a restore starts: pickRestoreModel in ./settings)
   if (o.restoreModel !== undefined) {
     out.restoreModel = o.restoreModel === '' ? '' : c.id(o.restoreModel, `${field}.restoreModel`, MODEL_ID_RE);
   }
-  if (o.refineStrength !== undefined) out.refineStrength = c.number(o.refineStrength, `${field}.refineStrength`, 0.2, 0.8);
-  if (o.refineSteps !== undefined) out.refineSteps = c.int(o.refineSteps, `${field}.refineSteps`, 1, 100);
+  if (o.refineStrength !== undefined) out.refineStrength = c.range(o.refineStrength, `${field}.refineStrength`, RANGES.refineStrength);
+  if (o.refineSteps !== undefined) out.refineSteps = c.range(o.refineSteps, `${field}.refineSteps`, RANGES.refineStepsSetting);
   return out;
 }
 
-function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
+export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   const o = c.object(v, field, ['inputs', 'outDir', 'settings']);
   const inputs = c.list(o.inputs, `${field}.inputs`, 1, LIMITS.inputs, 'paths');
   return {
@@ -189,7 +192,7 @@ function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   };
 }
 
-function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
+export function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   const o = c.object(v, field, ['source', 'strokes', 'mask', 'settings']);
   const s = c.object(o.source, `${field}.source`, ['path', 'roundId']);
   let source: RefineRequest['source'];
@@ -203,58 +206,6 @@ function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   };
   if (o.mask !== undefined) out.mask = c.bytes(o.mask, `${field}.mask`);
   return out;
-}
-
-type Validators = { [M in Method]: (c: Checker, args: unknown[]) => Params<M> };
-
-const none = (c: Checker, args: unknown[]): [] => {
-  c.args(args, 0, 0);
-  return [];
-};
-
-const VALIDATORS: Validators = {
-  getInfo: none,
-  getSettings: none,
-  chooseFolder: none,
-  setSettings: (c, a) => [settingsPatch(c, c.args(a, 1, 1)[0], 'patch')],
-  expandInputs: (c, a) => {
-    const paths = c.list(c.args(a, 1, 1)[0], 'paths', 0, LIMITS.inputs, 'paths');
-    return [paths.map((p, i) => c.path(p, `paths[${i}]`))];
-  },
-  loadPreview: (c, a) => {
-    const [p, size] = c.args(a, 2, 2);
-    return [c.path(p, 'path'), c.int(size, 'maxSize', LIMITS.previewMin, LIMITS.previewMax)];
-  },
-  startRestore: (c, a) => [jobRequest(c, c.args(a, 1, 1)[0], 'req')],
-  cancelJob: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  startRefine: (c, a) => [refineRequest(c, c.args(a, 1, 1)[0], 'req')],
-  getRefineResult: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  saveRound: (c, a) => {
-    const [roundId, outPath] = c.args(a, 2, 2);
-    return [c.id(roundId, 'roundId'), c.path(outPath, 'outPath')];
-  },
-  cancelRefine: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
-  showInFolder: (c, a) => [c.path(c.args(a, 1, 1)[0], 'path')],
-  setUnsavedWork: (c, a) => {
-    const summary = c.args(a, 1, 1)[0];
-    return [summary === null ? null : c.string(summary, 'summary', LIMITS.summaryLength)];
-  },
-};
-
-export const METHODS = Object.keys(CH) as Method[];
-
-export function isMethod(m: unknown): m is Method {
-  return typeof m === 'string' && Object.prototype.hasOwnProperty.call(CH, m);
-}
-
-/**
- * Checks the arguments of one request; returns a clean copy of them (only the fields the contract knows) or throws a
- * ValidationError naming the bad field. `platform` decides what an absolute path is (main passes process.platform).
- */
-export function validateRequest<M extends Method>(method: M, args: unknown, platform: PathPlatform = 'any'): Params<M> {
-  if (!isMethod(method)) throw new ValidationError(`Unknown request ${show(method)}.`);
-  const c = new Checker(method, platform);
-  return VALIDATORS[method](c, args as unknown[]) as Params<M>;
 }
 
 /** process.platform (or any string) to the path rules validateRequest applies. */

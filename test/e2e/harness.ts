@@ -12,7 +12,7 @@ import { afterEach } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { createDispatcher } from '../../src/main/dispatch';
 import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
-import type { Method } from '../../src/shared/validate';
+import { METHODS, type Method } from '../../src/shared/ipc';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const RENDERER = path.join(ROOT, 'out/renderer');
@@ -196,7 +196,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   });
   page.on('pageerror', (e) => app.problems.push(`uncaught: ${e.message}`));
 
-  // the same dispatcher main uses: validate against src/shared/validate, then call the engine
+  // the same dispatcher main uses: validate against the IPC table (src/shared/ipc), then call the side serving it
   const dispatch = createDispatcher({
     engine,
     platform: process.platform,
@@ -229,6 +229,10 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
       return { error: e instanceof Error ? e.message : String(e) };
     }
   });
+  // the request methods of the IPC table, for the page's window.revive (revive-harness.js makes one forwarder each)
+  await page.addInitScript((methods: string[]) => {
+    (globalThis as unknown as { __reviveMethods: string[] }).__reviveMethods = methods;
+  }, METHODS);
   await page.addInitScript({ path: path.join(__dirname, 'page/revive-harness.js') });
 
   // engine events to the page, in order (each waits for the previous one to be delivered)

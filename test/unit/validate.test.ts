@@ -2,7 +2,8 @@
 // before main hands it to the engine; a bad one fails with a message naming the field.
 import { describe, expect, it } from 'vitest';
 import { CH } from '../../src/shared/api';
-import { isAbsolutePath, LIMITS, METHODS, validateRequest, ValidationError } from '../../src/shared/validate';
+import { METHODS, validateRequest } from '../../src/shared/ipc';
+import { isAbsolutePath, LIMITS, ValidationError } from '../../src/shared/validate';
 
 const restoreReq = () => ({
   inputs: ['/photos/a.jpg', '/photos/album'],

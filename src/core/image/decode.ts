@@ -11,6 +11,7 @@
 //
 // Memory: the decoded buffer is sharp's own output buffer, viewed, not copied; with alpha, RGB is compacted in place
 // and only the alpha plane is new (so the RGB view keeps a buffer 4/3 its size alive, never two full copies).
+import { MAX_SIDE } from '../../shared/limits';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
@@ -78,7 +79,7 @@ function tooLarge(file: string, w: number, h: number): ImageError {
     'too-large',
     file,
     `${quoteName(file)} is too large to open: ${w} × ${h} pixels (${megapixels(w * h)} megapixels). ` +
-      `Revive opens photos of up to ${megapixels(MAX_PIXELS)} megapixels (16384 × 16384).`,
+      `Revive opens photos of up to ${megapixels(MAX_PIXELS)} megapixels (${MAX_SIDE} × ${MAX_SIDE}).`,
   );
 }
 

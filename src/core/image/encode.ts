@@ -15,6 +15,7 @@
 // - Grey sources (meta.isGrey) are written as grey: one channel (plus alpha) in PNG, TIFF and JPEG; WebP/AVIF have
 //   no grey mode and get three equal channels.
 // - Alpha: put back in PNG, TIFF, WebP, AVIF; JPEG has none, so the image is flattened onto white.
+import { clampTo, RANGES } from '../../shared/limits';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -32,13 +33,13 @@ export const ENCODE_FORMATS: readonly EncodeFormat[] = ['png', 'jpeg', 'webp', '
 
 export interface EncodeOptions {
   format: EncodeFormat;
-  /** 1..100 for JPEG, WebP and AVIF (ignored by PNG and TIFF, which are lossless). Default 92. */
+  /** RANGES.quality (1..100) for JPEG, WebP and AVIF (ignored by PNG and TIFF, which are lossless); default its default. */
   quality?: number;
   /** The original photo: encodeImage refuses to write over it (same path, symlink or hard link). */
   inputPath?: string;
 }
 
-export const DEFAULT_QUALITY = 92;
+export const DEFAULT_QUALITY = RANGES.quality.default;
 
 const EXTENSIONS: Record<EncodeFormat, string> = {
   png: '.png',
@@ -210,8 +211,7 @@ function rawInput(img: DecodedImage, grey: boolean, flatten: boolean): Sharp {
 }
 
 function clampQuality(q: number | undefined): number {
-  if (q === undefined || !Number.isFinite(q)) return DEFAULT_QUALITY;
-  return Math.min(100, Math.max(1, Math.round(q)));
+  return clampTo(RANGES.quality, q);
 }
 
 /** Whether the output should say "sRGB" explicitly: the source was colour-managed (ICC profile or CMYK). */

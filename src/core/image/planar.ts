@@ -85,3 +85,50 @@ export function createImageLike<T extends PixelImage>(img: T): T {
   return { ...img, rgb };
 }
 
+
+/** A small planar float [0, 1] image: `data` holds the R plane, then G, then B, each height rows of width values. */
+export interface PlanarImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/**
+ * `img` shrunk (area average over each output pixel's source box) so its longer side is at most `maxSide`; never
+ * enlarged. Planar float [0, 1]: what a stage that looks at the whole photo at once (a global colour mapping) reads.
+ */
+export function downscalePlanar(img: PixelImage, maxSide: number): PlanarImage {
+  const { width: W, height: H } = img;
+  const s = Math.min(1, maxSide / Math.max(W, H));
+  const w = Math.max(1, Math.round(W * s));
+  const h = Math.max(1, Math.round(H * s));
+  const n = w * h;
+  const data = new Float32Array(3 * n);
+  const inv = 1 / (img.bitDepth === 16 ? 65535 : 255);
+  const src = img.rgb;
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.floor((y * H) / h);
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * H) / h));
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.floor((x * W) / w);
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * W) / w));
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let yy = y0; yy < y1; yy++) {
+        let i = (yy * W + x0) * 3;
+        for (let xx = x0; xx < x1; xx++, i += 3) {
+          r += src[i];
+          g += src[i + 1];
+          b += src[i + 2];
+        }
+      }
+      const k = inv / ((y1 - y0) * (x1 - x0));
+      const d = y * w + x;
+      data[d] = r * k;
+      data[n + d] = g * k;
+      data[2 * n + d] = b * k;
+    }
+  }
+  return { width: w, height: h, data };
+}

@@ -1,7 +1,8 @@
 // Types and the error class of src/core/image. Plain data only; no sharp here.
+import { MAX_SIDE } from '../../shared/limits';
 
 /** Largest image (declared width x height) the engine opens: 16384 x 16384 = 268,435,456 pixels. */
-export const MAX_PIXELS = 16384 * 16384;
+export const MAX_PIXELS = MAX_SIDE * MAX_SIDE;
 
 /** Input formats as sharp names them ('heif' covers both HEIC (compression 'hevc') and AVIF ('av1')). */
 export type InputFormat = 'jpeg' | 'png' | 'tiff' | 'webp' | 'gif' | 'heif';

@@ -4,14 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { FileResult, JobEvent, JobRequest, JobSummary, OutputFormat, ProviderReport, RestoreModel } from '../../shared/types';
+import type { FileResult, JobEvent, JobRequest, JobSummary, OutputFormat, ProviderReport } from '../../shared/types';
 import { INPUT_EXTENSIONS } from '../../shared/types';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { encodeImage, outputExtension, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
-import type { CachedSession, SessionCache } from '../inference/session';
-import { getModel, loadManifest } from '../models/manifest';
-import { isCancel, restoreImage } from '../restore/restore';
+import type { SessionCache } from '../inference/session';
+import { type PipelineResult, RestorePipeline } from '../restore/pipeline';
+import { isCancel } from '../restore/restore';
+import type { Stage } from '../restore/stages';
 
 export interface InputFile {
   input: string; // absolute path
@@ -146,6 +147,8 @@ export interface JobOptions {
   jobId?: string;
   /** Photos up to this many pixels are written while the next one restores (default OVERLAP_MAX_PIXELS). */
   overlapMaxPixels?: number;
+  /** The stages each photo goes through (default: STAGES of src/core/restore/stages; tests pass their own). */
+  stages?: readonly Stage[];
   /** Timing split of each restored file (for the benchmark). */
   onTimings?: (index: number, t: FileTimings) => void;
 }
@@ -205,22 +208,14 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
     progress();
   };
 
-  let cached: (CachedSession & { model: RestoreModel }) | null = null;
-  let modelError: string | null = null;
-  const session = async (): Promise<CachedSession & { model: RestoreModel }> => {
-    if (cached) return cached;
-    if (modelError) throw new Error(modelError);
-    try {
-      const manifest = await loadManifest(opts.modelsDir);
-      const model = getModel(manifest, settings.modelId, 'restore');
-      cached = { ...(await opts.sessions.get(opts.modelsDir, model, settings.device)), model };
-      emit({ type: 'provider', jobId, report: cached.report });
-      return cached;
-    } catch (e) {
-      modelError = message(e);
-      throw e;
-    }
-  };
+  // decode -> stages -> encode: the stages (src/core/restore/stages) load their models on the first photo
+  const pipeline = new RestorePipeline({
+    settings,
+    modelsDir: opts.modelsDir,
+    sessions: opts.sessions,
+    stages: opts.stages,
+    onProvider: (report) => emit({ type: 'provider', jobId, report }),
+  });
 
   // The previous file's write (encode + rename), at most one in flight: it runs while the next file decodes and
   // restores, so a folder of small photos does not wait for each PNG encode. Results are still reported in order.
@@ -261,7 +256,7 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       progress();
     };
     try {
-      const s = await session();
+      await pipeline.load();
       emit({ type: 'file-start', jobId, index, input: f.input, output: f.output });
       const td = performance.now();
       let img: DecodedImage | null = await decodeImage(f.input);
@@ -279,18 +274,17 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       });
       // its turn: say so at once (the first tile's progress may be a while away)
       if (waited) emit({ type: 'file-progress', jobId, index, fraction: current });
-      let restored: Awaited<ReturnType<typeof restoreImage<DecodedImage>>>;
+      let restored: PipelineResult<DecodedImage>;
       try {
-        restored = await restoreImage(img, s.model, s.session, {
-          strength: settings.strength,
-          tile: settings.tile,
+        restored = await pipeline.run(img, {
+          input: f.input,
           signal: opts.signal,
           onProgress: (fr) => fileProgress(0.05 + 0.85 * fr),
         });
       } finally {
         release?.();
       }
-      const { image, stats } = restored;
+      const { image, info, inferenceMs, tiles } = restored;
       img = null; // the input's pixels are not needed any more: let them go before encoding (memory of big photos)
       const t2 = performance.now();
       const write = async () => {
@@ -307,14 +301,14 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
         opts.onTimings?.(index, {
           decodeMs: t1 - td,
           restoreMs: t2 - t1,
-          inferenceMs: stats.inferenceMs,
+          inferenceMs,
           encodeMs: t3 - tw,
-          tiles: stats.tiles,
+          tiles,
           pixels,
         });
         workDone++;
         pending = 0;
-        finish(index, { ...base, status: 'ok', ms: Math.round(t3 - t0) });
+        finish(index, { ...base, status: 'ok', ms: Math.round(t3 - t0), ...(info ? { info } : {}) });
       };
       await settle(); // the previous file is written (and reported) before this one is
       pending = current; // this file's share moves from live to pending, the next file starts from 0

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { DiffusionModel, Manifest, ManifestModel, RestoreModel } from '../../shared/types';
+import type { DiffusionModel, Manifest, ManifestModel, ModelKind, RestoreModel } from '../../shared/types';
+import { MODEL_KINDS } from '../../shared/types';
 
 /** A model that cannot be used, with words a person understands (which file, what to do). */
 export class ModelError extends Error {
@@ -55,7 +56,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 
 function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (!isStr(m.id)) return `${where}: no id`;
-  if (m.kind !== 'restore' && m.kind !== 'diffusion') return `${where} (${m.id}): kind must be restore or diffusion`;
+  if (!MODEL_KINDS.includes(m.kind as ModelKind)) return `${where} (${m.id}): kind must be ${MODEL_KINDS.join(' or ')}`;
   if (!isStr(m.file) || path.isAbsolute(m.file) || m.file.split(/[\\/]/).includes('..')) {
     return `${where} (${m.id}): file must be a path inside the models folder`;
   }
@@ -112,8 +113,8 @@ export async function loadManifest(dir: string): Promise<Manifest> {
  */
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore'): RestoreModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'diffusion'): DiffusionModel;
-export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore' | 'diffusion'): ManifestModel;
-export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore' | 'diffusion'): ManifestModel {
+export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel {
   const ofKind = manifest.models.filter((m) => m.kind === kind);
   if (id) {
     const m = manifest.models.find((x) => x.id === id);

@@ -2,6 +2,7 @@
 // colour management; atomic encode keeping metadata), the model through src/core/models + inference (SessionCache,
 // the same execution providers and fallbacks as restore).
 import path from 'node:path';
+import { RANGES } from '../../shared/limits';
 import type { ProviderReport, RefineSettings } from '../../shared/types';
 import { decodeImage, type DecodedImage } from '../image/decode';
 import { encodeImage, encodePreview, formatForPath } from '../image/encode';
@@ -13,7 +14,7 @@ import { RefineError } from './sdedit';
 export interface EngineRefineOptions {
   modelsDir: string;
   sessions: SessionCache;
-  /** Quality for lossy output formats (default 92). */
+  /** Quality for lossy output formats (default RANGES.quality.default). */
   quality?: () => Promise<number> | number;
   /** Told about each job's execution provider. */
   onProvider?: (r: ProviderReport) => void;
@@ -25,7 +26,7 @@ export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<Decod
     encode: async (img, outPath, original) => {
       const format = formatForPath(outPath);
       if (!format) throw new RefineError(`cannot tell the format from ${path.basename(outPath)}: end the name in .png, .jpg, .webp, .tif or .avif`);
-      const quality = (await o.quality?.()) ?? 92;
+      const quality = (await o.quality?.()) ?? RANGES.quality.default;
       await encodeImage(img, outPath, { format, quality, inputPath: original });
     },
     preview: async (img) => encodePreview(img, Math.max(img.width, img.height)),

@@ -2,6 +2,7 @@
 // area's box (plus context) is noised to t0 = strength * T and denoised with DDIM steps, K times; outside the mask
 // the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large. Where a
 // mask is given and nothing is painted, the guide is first filled from the surroundings (fill.ts).
+import { describeRange, inRange, RANGES, type Range } from '../../shared/limits';
 import { fillHoles } from './fill';
 import { boundingBox, featherMask, growBox, maskReach, type Box, type FeatherSpec } from './mask';
 import { Rng, type NoiseSource } from './rng';
@@ -74,13 +75,15 @@ export function checkParams(p: RefineParams): void {
   const bad = (what: string) => {
     throw new RefineError(what);
   };
-  if (!(p.strength >= 0.2 && p.strength <= 0.8)) bad(`strength must be between 0.2 and 0.8 (got ${p.strength})`);
-  if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > 1000) bad(`steps must be a whole number from 1 to 1000 (got ${p.steps})`);
-  if (!Number.isInteger(p.repeats) || p.repeats < 1 || p.repeats > 10) bad(`repeats must be a whole number from 1 to 10 (got ${p.repeats})`);
+  const check = (name: 'strength' | 'steps' | 'repeats', v: number, r: Range) => {
+    if (!inRange(r, v)) bad(`${name} must be ${describeRange(r)} (got ${v})`);
+  };
+  check('strength', p.strength, RANGES.refineStrength);
+  check('steps', p.steps, RANGES.refineSteps);
+  check('repeats', p.repeats, RANGES.refineRepeats);
   if (!Number.isFinite(p.seed)) bad(`seed must be a number (got ${p.seed})`);
-  if (!(p.eta >= 0 && p.eta <= 1)) bad(`eta must be between 0 and 1 (got ${p.eta})`);
-  const j = p.jumps ?? 0;
-  if (!Number.isInteger(j) || j < 0 || j > 10) bad(`jumps must be a whole number from 0 to 10 (got ${p.jumps})`);
+  if (!inRange(RANGES.eta, p.eta)) bad(`eta must be ${describeRange(RANGES.eta)} (got ${p.eta})`);
+  if (!inRange(RANGES.refineJumps, p.jumps ?? 0)) bad(`jumps must be ${describeRange(RANGES.refineJumps)} (got ${p.jumps})`);
 }
 
 /**

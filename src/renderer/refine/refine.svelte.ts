@@ -7,6 +7,7 @@
 // bound are told in the notice line.
 // The plain Maps, Sets and Date here are bookkeeping that nothing renders, so they are deliberately not reactive.
 /* eslint-disable svelte/prefer-svelte-reactivity */
+import { MAX_SIDE, RANGES } from '../../shared/limits';
 import type { RefineRequest } from '../../shared/api';
 import type { ProviderReport, RefineEvent, RefineSettings } from '../../shared/types';
 import type { AppState, WorkKeeper } from '../lib/app.svelte';
@@ -40,7 +41,7 @@ export interface RefineJob {
   queued: { behind: 'refine' | 'restore'; ahead: number } | null;
 }
 
-const FULL = 16384; // loadPreview's largest size: the photo at full resolution
+const FULL = MAX_SIDE; // loadPreview's largest size: the photo at full resolution
 
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
@@ -294,7 +295,14 @@ export class RefineState implements WorkKeeper {
 
   settings(): RefineSettings {
     const s = this.app.settings;
-    return { strength: s.refineStrength, steps: s.refineSteps, repeats: 1, seed: this.seed, eta: 0, device: s.device };
+    return {
+      strength: s.refineStrength,
+      steps: s.refineSteps,
+      repeats: RANGES.refineRepeats.default,
+      seed: this.seed,
+      eta: RANGES.eta.default,
+      device: s.device,
+    };
   }
 
   async run(): Promise<void> {

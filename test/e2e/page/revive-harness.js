@@ -1,7 +1,7 @@
 // Runs in the test browser's page before the app (page.addInitScript): defines window.revive, the ReviveApi of
-// src/shared/api.ts, by forwarding every call through the `__reviveCall` binding to the test process, where main's
-// own dispatcher (validation included) calls a real EngineService. Engine events come back through
-// window.__reviveEmit. Uint8Array travels as { __u8: base64 } because bindings carry JSON.
+// src/shared/api.ts (one forwarder per method of the IPC table, src/shared/ipc.ts), by forwarding every call through
+// the `__reviveCall` binding to the test process, where main's own dispatcher (validation included) calls a real
+// EngineService. Engine events come back through window.__reviveEmit. Uint8Array travels as { __u8: base64 } because bindings carry JSON.
 //
 // The one stand-in: getPathForFile. In Electron the preload asks webUtils.getPathForFile; a test cannot make an OS
 // drag, so it dispatches a synthetic drop of File objects built in the page and registers, with
@@ -96,23 +96,14 @@
     },
   };
 
-  window.revive = Object.freeze({
+  // one forwarder per request method of the IPC table (src/shared/ipc.ts; test/e2e/harness.ts passes the list)
+  const methods = window.__reviveMethods;
+  if (!Array.isArray(methods) || methods.length === 0) throw new Error('revive-harness: no method list');
+  const api = {
     getPathForFile: (file) => paths.get(file.name) ?? '',
-    getInfo: () => call('getInfo', []),
-    getSettings: () => call('getSettings', []),
-    setSettings: (patch) => call('setSettings', [patch]),
-    chooseFolder: () => call('chooseFolder', []),
-    expandInputs: (p) => call('expandInputs', [p]),
-    loadPreview: (p, maxSize) => call('loadPreview', [p, maxSize]),
-    startRestore: (req) => call('startRestore', [req]),
-    cancelJob: (jobId) => call('cancelJob', [jobId]),
     onJobEvent: (cb) => subscribe(listeners.job, cb),
-    startRefine: (req) => call('startRefine', [req]),
-    getRefineResult: (jobId) => call('getRefineResult', [jobId]),
-    saveRound: (roundId, outPath) => call('saveRound', [roundId, outPath]),
-    cancelRefine: (jobId) => call('cancelRefine', [jobId]),
     onRefineEvent: (cb) => subscribe(listeners.refine, cb),
-    showInFolder: (p) => call('showInFolder', [p]),
-    setUnsavedWork: (summary) => call('setUnsavedWork', [summary]),
-  });
+  };
+  for (const m of methods) api[m] = (...args) => call(m, args);
+  window.revive = Object.freeze(api);
 })();

@@ -1,0 +1,8 @@
+// Every restore stage, in the order a photo goes through them. Adding a stage: a module in this folder implementing
+// Stage (./stage.ts), and one line here.
+import { localStage } from './local';
+import type { Stage } from './stage';
+
+export type { LoadedStage, PhotoContext, Stage, StageJob, StageOutput } from './stage';
+
+export const STAGES: readonly Stage[] = [localStage];
