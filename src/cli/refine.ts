@@ -27,7 +27,8 @@ options:
   --seed N               the run's random seed; the same seed gives the same result (default 0)
   --eta E                0..1, 0 = deterministic DDIM, 1 = DDPM-like (default 0)
   --model ID             diffusion model (default: the manifest's default for the device; see \`revive models\`)
-  --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
+  --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
+                         present, else the CPU; says why each faster one was not used)
   --quality N            1..100 for lossy formats (default 92)
   --threads N            CPU threads for inference (default: all cores)
   -h, --help             this help

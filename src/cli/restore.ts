@@ -18,7 +18,8 @@ options:
   --format FMT           same | png | jpeg | webp | tiff (default: same as the input)
   --quality N            1..100 for lossy formats (default 92)
   --model ID             restore model (default: the manifest's default; see \`revive models\`)
-  --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
+  --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
+                         present, else the CPU; says why each faster one was not used)
   --strength S           0..1, how much of the restoration to keep over the input (default 1)
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)

@@ -11,7 +11,8 @@ import { encodeImage, outputExtension, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { CachedSession, SessionCache } from '../inference/session';
 import { getModel, loadManifest } from '../models/manifest';
-import { isCancel, restoreImage } from '../restore/restore';
+import { restoreOnDevice } from '../restore/device';
+import { isCancel, type RestoreResult } from '../restore/restore';
 
 export interface InputFile {
   input: string; // absolute path
@@ -279,14 +280,18 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       });
       // its turn: say so at once (the first tile's progress may be a while away)
       if (waited) emit({ type: 'file-progress', jobId, index, fraction: current });
-      let restored: Awaited<ReturnType<typeof restoreImage<DecodedImage>>>;
+      let restored: RestoreResult<DecodedImage>;
       try {
-        restored = await restoreImage(img, s.model, s.session, {
+        // a GPU out of memory retries with smaller tiles, then on the CPU (reported as a new provider report)
+        const ctx = { sessions: opts.sessions, modelsDir: opts.modelsDir, session: s, onReport: (report: ProviderReport) => emit({ type: 'provider', jobId, report }) };
+        const r = await restoreOnDevice(img, s.model, ctx, {
           strength: settings.strength,
           tile: settings.tile,
           signal: opts.signal,
           onProgress: (fr) => fileProgress(0.05 + 0.85 * fr),
         });
+        cached = { ...r.session, model: s.model };
+        restored = r;
       } finally {
         release?.();
       }
