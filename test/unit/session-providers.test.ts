@@ -9,6 +9,7 @@ import {
   providerUnavailableReason,
   SessionCache,
   type SessionFactory,
+  startFailure,
 } from '../../src/core/inference/session';
 import { getModel, loadManifest } from '../../src/core/models/manifest';
 import type { RestoreModel } from '../../src/shared/types';
@@ -144,5 +145,15 @@ describe('SessionCache', () => {
     };
     const cache = new SessionCache();
     await expect(cache.get(dir, e, 'cpu')).rejects.toThrow(/^Model file models\/bogus\.onnx could not be loaded: /);
+  });
+});
+
+describe('start failures in words', () => {
+  it('names missing CUDA libraries and a WebGPU without adapter; keeps onnxruntime\'s message otherwise', () => {
+    expect(startFailure('cuda', 'Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.12: cannot open shared object file: No such file or directory')).toBe(
+      "the CUDA 12 and cuDNN 9 libraries that onnxruntime's CUDA provider needs are not installed (libcublasLt.so.12 is missing)",
+    );
+    expect(startFailure('webgpu', 'Failed to get a WebGPU adapter: no adapter')).toMatch(/^WebGPU found no usable GPU/);
+    expect(startFailure('dml', 'bad')).toBe('could not start dml: bad');
   });
 });

@@ -120,6 +120,18 @@ export function isOutOfMemory(e: unknown): boolean {
   return /out of memory|\bOOM\b|failed to allocate|allocation failed|cudaErrorMemoryAllocation|CUDNN_STATUS_ALLOC_FAILED|E_OUTOFMEMORY|DXGI_ERROR_DEVICE_REMOVED|device lost|exceeds the max buffer size|maxBufferSize|maxStorageBufferBindingSize/i.test(m);
 }
 
+/** Why a provider could not start, in words: the common causes first, onnxruntime's own message after them. */
+export function startFailure(provider: Provider, reason: string): string {
+  const lib = /([\w.+-]+\.(?:so(?:\.\d+)*|dll)): cannot open shared object file|LoadLibrary failed[^:]*: ?"?([^"\s]+)/i.exec(reason);
+  if (provider === 'cuda' && lib) {
+    return `the CUDA 12 and cuDNN 9 libraries that onnxruntime's CUDA provider needs are not installed (${lib[1] ?? lib[2]} is missing)`;
+  }
+  if (provider === 'webgpu' && /Failed to get a WebGPU adapter/i.test(reason)) {
+    return `WebGPU found no usable GPU (onnxruntime: ${reason})`;
+  }
+  return `could not start ${provider}: ${reason}`;
+}
+
 function firstLine(msg: string): string {
   const line = msg.split('\n').find((l) => l.trim()) ?? msg;
   return line.trim().slice(0, 300);
@@ -220,8 +232,9 @@ export class SessionCache {
         if (provider === 'cpu') {
           throw new ModelError(`Model file ${displayName(dir, entry)} could not be loaded: ${reason}`, 'damaged');
         }
-        this.failed.set(key, `could not start ${provider}: ${reason}`);
-        report.fallbacks.push({ provider, reason: `could not start ${provider}: ${reason}` });
+        const why = startFailure(provider, reason);
+        this.failed.set(key, why);
+        report.fallbacks.push({ provider, reason: why });
       }
     }
     throw new Error('unreachable: cpu is always tried');
