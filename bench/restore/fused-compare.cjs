@@ -6,7 +6,7 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const sharp = require('sharp');
 
-async function main() {
+(async () => {
   const [a, b, sideArg, roundsArg, threadsArg] = process.argv.slice(2);
   const side = Number(sideArg || 768);
   const rounds = Number(roundsArg || 6);
@@ -53,8 +53,7 @@ async function main() {
   out.speedupMedian = +(out.shippedMs.median / out.fusedMs.median).toFixed(3);
   out.speedupBest = +(out.shippedMs.best / out.fusedMs.best).toFixed(3);
   console.log(JSON.stringify(out));
-}
-main().catch((e) => {
+})().catch((e) => {
   console.error(e);
   process.exit(1);
 });
