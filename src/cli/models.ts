@@ -1,6 +1,7 @@
 // revive models [--json]: the installed models, whether each file matches its sha256, and the execution providers.
 import { parseArgs } from 'node:util';
 import type { Provider } from '../shared/types';
+import { webgpuAdapter } from '../core/inference/adapter';
 import { availableProviders, providerUnavailableReason } from '../core/inference/session';
 import { checkModels, findModelsDir, loadManifest } from '../core/models/manifest';
 import type { CliIO } from './io';
@@ -17,9 +18,16 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   const dir = findModelsDir(undefined, io.env);
   const manifest = await loadManifest(dir);
   const checks = await checkModels(dir, manifest);
-  const all: Provider[] = ['cuda', 'dml', 'cpu'];
+  const all: Provider[] = ['cuda', 'dml', 'webgpu', 'cpu'];
   const available = availableProviders();
-  const providers = all.map((p) => ({ provider: p, available: available.includes(p), reason: providerUnavailableReason(p) ?? undefined }));
+  const providers = all.map((p) => ({
+    provider: p,
+    available: available.includes(p),
+    reason: providerUnavailableReason(p, { requested: p }) ?? undefined,
+    // why `auto` passes over a provider that can be chosen by name (WebGPU on a software renderer)
+    autoSkips: available.includes(p) ? (providerUnavailableReason(p, { requested: 'auto' }) ?? undefined) : undefined,
+    adapter: p === 'webgpu' && available.includes(p) ? (webgpuAdapter().chosen?.name ?? undefined) : undefined,
+  }));
   const bad = checks.filter((c) => !c.sha256Ok).length;
   if (values.json) {
     io.out(
@@ -44,7 +52,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   }
   io.out('execution providers\n');
   for (const p of providers) {
-    io.out(`  ${p.provider.padEnd(4)}  ${p.available ? 'available' : `not available: ${p.reason}`}\n`);
+    const state = p.available ? `available${p.adapter ? ` on ${p.adapter}` : ''}` : `not available: ${p.reason}`;
+    io.out(`  ${p.provider.padEnd(6)}  ${state}${p.autoSkips ? ` (automatic does not use it: ${p.autoSkips})` : ''}\n`);
   }
   return bad ? 1 : 0;
 }

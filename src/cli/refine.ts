@@ -28,7 +28,8 @@ options:
   --seed N               ${span(RANGES.seed)}, the run's random seed; the same seed gives the same result (default ${RANGES.seed.default})
   --eta E                ${span(RANGES.eta)}, 0 = deterministic DDIM, 1 = DDPM-like (default ${RANGES.eta.default})
   --model ID             diffusion model (default: the manifest's default for the device; see \`revive models\`)
-  --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
+  --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
+                         present, else the CPU; says why each faster one was not used)
   --quality N            ${span(RANGES.quality)} for lossy formats (default ${RANGES.quality.default})
   --threads N            CPU threads for inference (default: all cores)
   -h, --help             this help

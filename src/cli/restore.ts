@@ -19,7 +19,8 @@ options:
   --format FMT           same | png | jpeg | webp | tiff (default: same as the input)
   --quality N            ${span(RANGES.quality)} for lossy formats (default ${RANGES.quality.default})
   --model ID             restore model (default: the manifest's default; see \`revive models\`)
-  --device DEV           auto | cpu | cuda | dml (default auto; falls back to the CPU, saying why)
+  --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
+                         present, else the CPU; says why each faster one was not used)
   --strength S           ${span(RANGES.strength)}, how much of the restoration to keep over the input (default ${RANGES.strength.default})
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)

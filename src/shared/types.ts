@@ -1,11 +1,11 @@
 // Plain data types shared by every layer: the engine's job events, the IPC contract's payloads, the manifest.
 // This folder imports nothing outside itself.
 
-export type Device = 'auto' | 'cpu' | 'cuda' | 'dml';
-export type Provider = 'cpu' | 'cuda' | 'dml';
+export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'webgpu';
+export type Provider = 'cpu' | 'cuda' | 'dml' | 'webgpu';
 export type OutputFormat = 'same' | 'png' | 'jpeg' | 'webp' | 'tiff';
 
-export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml'];
+export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'dml', 'webgpu'];
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'png', 'jpeg', 'webp', 'tiff'];
 /** Extensions the engine reads (lower case, with dot). */
 export const INPUT_EXTENSIONS: readonly string[] = [
@@ -17,6 +17,8 @@ export interface ProviderReport {
   requested: Device;
   used: Provider;
   fallbacks: { provider: Provider; reason: string }[];
+  /** The GPU that WebGPU runs on, when used (e.g. "NVIDIA GPU (NVIDIA Vulkan driver)"). */
+  adapter?: string;
 }
 
 export interface RestoreSettings {

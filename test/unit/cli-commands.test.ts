@@ -76,7 +76,7 @@ describe('revive restore: usage errors exit 2', () => {
     [['restore', 'x.jpg', '--out', 'o', '--format', 'bmp'], /--format must be one of/],
     [['restore', 'x.jpg', '--out', 'o', '--strength', '1.5'], /--strength must be a number from 0 to 1/],
     [['restore', 'x.jpg', '--out', 'o', '--quality', '0'], /--quality must be an integer from 1 to 100/],
-    [['restore', 'x.jpg', '--out', 'o', '--device', 'tpu'], /--device must be one of auto, cpu, cuda, dml/],
+    [['restore', 'x.jpg', '--out', 'o', '--device', 'tpu'], /--device must be one of auto, cpu, cuda, dml, webgpu/],
     [['restore', 'x.jpg', '--out', 'o', '--tile', 'big'], /--tile must be an integer/],
     [['restore', 'x.jpg', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
   ];

@@ -9,6 +9,7 @@ import {
   providerUnavailableReason,
   SessionCache,
   type SessionFactory,
+  startFailure,
 } from '../../src/core/inference/session';
 import { getModel, loadManifest } from '../../src/core/models/manifest';
 import type { RestoreModel } from '../../src/shared/types';
@@ -24,10 +25,11 @@ async function runOnce(session: ort.InferenceSession): Promise<Float32Array> {
 }
 
 describe('provider order', () => {
-  it('auto tries CUDA on Linux, DirectML then CUDA on Windows, and always ends with the CPU', () => {
-    expect(providerOrder('auto', 'linux')).toEqual(['cuda', 'cpu']);
-    expect(providerOrder('auto', 'win32')).toEqual(['dml', 'cuda', 'cpu']);
-    expect(providerOrder('auto', 'darwin')).toEqual(['cpu']);
+  it('auto tries CUDA, DirectML (Windows), WebGPU, and always ends with the CPU', () => {
+    expect(providerOrder('auto', 'linux')).toEqual(['cuda', 'webgpu', 'cpu']);
+    expect(providerOrder('auto', 'win32')).toEqual(['cuda', 'dml', 'webgpu', 'cpu']);
+    expect(providerOrder('auto', 'darwin')).toEqual(['webgpu', 'cpu']);
+    expect(providerOrder('webgpu', 'linux')).toEqual(['webgpu', 'cpu']);
     expect(providerOrder('cuda', 'linux')).toEqual(['cuda', 'cpu']);
     expect(providerOrder('dml', 'win32')).toEqual(['dml', 'cpu']);
     expect(providerOrder('cpu', 'linux')).toEqual(['cpu']);
@@ -86,12 +88,16 @@ describe('SessionCache', () => {
       if (provider === 'cuda') throw new Error('CUDA failure 100: no CUDA-capable device is detected\nat line 2');
       return ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
     };
-    const cache = new SessionCache({ factory, platform: 'linux', probe: () => null });
+    const probe = (p: string) => (p === 'webgpu' ? 'no GPU with a Vulkan driver was found for WebGPU' : null);
+    const cache = new SessionCache({ factory, platform: 'linux', probe });
     const r1 = await cache.get(FIXTURES, entry, 'auto');
     expect(r1.report).toEqual({
       requested: 'auto',
       used: 'cpu',
-      fallbacks: [{ provider: 'cuda', reason: 'could not start cuda: CUDA failure 100: no CUDA-capable device is detected' }],
+      fallbacks: [
+        { provider: 'cuda', reason: 'could not start cuda: CUDA failure 100: no CUDA-capable device is detected' },
+        { provider: 'webgpu', reason: 'no GPU with a Vulkan driver was found for WebGPU' },
+      ],
     });
     const r2 = await cache.get(FIXTURES, entry, 'auto');
     expect(r2.report.fallbacks).toEqual(r1.report.fallbacks);
@@ -100,7 +106,7 @@ describe('SessionCache', () => {
     await cache.dispose();
   });
 
-  it('on Windows, auto falls back from DirectML through CUDA to the CPU, with both reasons', async () => {
+  it('on Windows, auto falls back from CUDA through DirectML and WebGPU to the CPU, with every reason', async () => {
     const factory: SessionFactory = async (file, provider) => {
       if (provider !== 'cpu') throw new Error(`${provider} backend not found`);
       return ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
@@ -108,7 +114,7 @@ describe('SessionCache', () => {
     const cache = new SessionCache({ factory, platform: 'win32', probe: () => null });
     const r = await cache.get(FIXTURES, entry, 'auto');
     expect(r.report.used).toBe('cpu');
-    expect(r.report.fallbacks.map((f) => f.provider)).toEqual(['dml', 'cuda']);
+    expect(r.report.fallbacks.map((f) => f.provider)).toEqual(['cuda', 'dml', 'webgpu']);
     await cache.dispose();
   });
 
@@ -139,5 +145,15 @@ describe('SessionCache', () => {
     };
     const cache = new SessionCache();
     await expect(cache.get(dir, e, 'cpu')).rejects.toThrow(/^Model file models\/bogus\.onnx could not be loaded: /);
+  });
+});
+
+describe('start failures in words', () => {
+  it('names missing CUDA libraries and a WebGPU without adapter; keeps onnxruntime\'s message otherwise', () => {
+    expect(startFailure('cuda', 'Failed to load library libonnxruntime_providers_cuda.so with error: libcublasLt.so.12: cannot open shared object file: No such file or directory')).toBe(
+      "the CUDA 12 and cuDNN 9 libraries that onnxruntime's CUDA provider needs are not installed (libcublasLt.so.12 is missing)",
+    );
+    expect(startFailure('webgpu', 'Failed to get a WebGPU adapter: no adapter')).toMatch(/^WebGPU found no usable GPU/);
+    expect(startFailure('dml', 'bad')).toBe('could not start dml: bad');
   });
 });

@@ -105,7 +105,7 @@ describe('validateRequest', () => {
     bad('startRestore', s({ strength: '1' }), /strength must be a number from 0 to 1 \(got "1"\)/);
     bad('startRestore', s({ quality: 92.5 }), /quality must be a whole number from 1 to 100/);
     bad('startRestore', s({ quality: 0 }), /quality must be a whole number/);
-    bad('startRestore', s({ device: 'tpu' }), /device must be one of auto, cpu, cuda, dml \(got "tpu"\)/);
+    bad('startRestore', s({ device: 'tpu' }), /device must be one of auto, cpu, cuda, dml, webgpu \(got "tpu"\)/);
     bad('startRestore', s({ format: 'bmp' }), /format must be one of same, png, jpeg, webp, tiff/);
     bad('startRestore', s({ tile: 8 }), /tile must be a whole number from 16 to 16384/);
     bad('startRestore', s({ modelId: '../../etc' }), /modelId must be an id/);

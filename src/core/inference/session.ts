@@ -1,10 +1,14 @@
 // onnxruntime-node sessions: which execution providers this build can try, falling back from the fast ones to the
 // CPU with the reason for each fallback, and one session per (model file, provider) reused across jobs.
+// `auto` tries CUDA (when its libraries and an NVIDIA driver are present), DirectML (Windows), WebGPU (bundled with
+// onnxruntime-node: Vulkan, D3D12 or Metal), then the CPU; WebGPU on a software renderer (lavapipe, SwiftShader,
+// WARP) is slower than the CPU provider, so `auto` skips it and only a request by name uses it.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Device, ManifestModel, Provider, ProviderReport } from '../../shared/types';
 import { displayName, ModelError, verifyModel } from '../models/manifest';
+import { type AdapterSurvey, webgpuAdapter } from './adapter';
 
 interface Backend {
   name: string;
@@ -41,13 +45,44 @@ function hasProviderLibrary(name: string): boolean | null {
   }
 }
 
+export interface ProbeContext {
+  platform?: NodeJS.Platform;
+  /** What was asked for: `auto` never takes a software WebGPU adapter, a request by name does. Default 'auto'. */
+  requested?: Device;
+  /** Where WebGPU would run (default: this machine's, see adapter.ts). */
+  adapter?: () => AdapterSurvey;
+  /** Whether an NVIDIA driver is loaded (default: /dev/nvidiactl or /proc/driver/nvidia on Linux; assumed on Windows). */
+  nvidiaDriver?: () => boolean;
+}
+
+function hasNvidiaDriver(platform: NodeJS.Platform): boolean {
+  if (platform !== 'linux') return true; // Windows: no cheap check; onnxruntime says why when it fails
+  return existsSync('/dev/nvidiactl') || existsSync('/proc/driver/nvidia/version');
+}
+
 /** Why a provider cannot even be tried on this machine/build, or null when it is worth trying. */
-export function providerUnavailableReason(p: Provider, platform: NodeJS.Platform = process.platform): string | null {
+export function providerUnavailableReason(p: Provider, ctx: ProbeContext | NodeJS.Platform = {}): string | null {
+  const c: ProbeContext = typeof ctx === 'string' ? { platform: ctx } : ctx;
+  const platform = c.platform ?? process.platform;
   if (p === 'cpu') return null;
   if (p === 'dml') {
     if (platform !== 'win32') return 'DirectML is only available on Windows';
     const b = listBackends().find((x) => x.name === 'dml');
     return b ? null : 'this onnxruntime-node build has no DirectML provider';
+  }
+  if (p === 'webgpu') {
+    if (!listBackends().some((x) => x.name === 'webgpu')) return 'this onnxruntime-node build has no WebGPU provider';
+    const survey = (c.adapter ?? webgpuAdapter)();
+    const a = survey.chosen;
+    if (!a) {
+      return platform === 'linux'
+        ? 'no GPU with a Vulkan driver was found for WebGPU (install the GPU maker\'s Vulkan driver, e.g. mesa-vulkan-drivers or NVIDIA\'s)'
+        : `no GPU was found for WebGPU (${survey.source})`;
+    }
+    if (a.software && (c.requested ?? 'auto') === 'auto') {
+      return `the only GPU WebGPU can use here is ${a.name}, a software renderer without a real GPU, slower than the CPU (choose WebGPU by name to use it anyway)`;
+    }
+    return null;
   }
   // cuda
   if (platform !== 'linux' && platform !== 'win32') return `CUDA is not available on ${platform}`;
@@ -56,25 +91,45 @@ export function providerUnavailableReason(p: Provider, platform: NodeJS.Platform
   if (!b.bundled && hasProviderLibrary('cuda') === false) {
     return 'the CUDA provider of onnxruntime-node is not installed (it is not bundled with this build)';
   }
+  if (!(c.nvidiaDriver ?? (() => hasNvidiaDriver(platform)))()) return 'no NVIDIA GPU driver is loaded on this machine';
   return null;
 }
 
-/** Execution providers this build can try, in order of preference, e.g. ['cuda', 'cpu']. */
-export function availableProviders(platform: NodeJS.Platform = process.platform): Provider[] {
+/** Execution providers this build can try when asked for by name, in order of preference, e.g. ['webgpu', 'cpu']. */
+export function availableProviders(platform: NodeJS.Platform = process.platform, ctx: ProbeContext = {}): Provider[] {
   const out: Provider[] = [];
-  for (const p of ['cuda', 'dml'] as Provider[]) if (providerUnavailableReason(p, platform) === null) out.push(p);
+  for (const p of ['cuda', 'dml', 'webgpu'] as Provider[]) {
+    if (providerUnavailableReason(p, { ...ctx, platform, requested: p }) === null) out.push(p);
+  }
   out.push('cpu');
   return out;
 }
 
 /** The providers to try for a requested device, fastest first; cpu always last. */
 export function providerOrder(device: Device, platform: NodeJS.Platform = process.platform): Provider[] {
-  if (device === 'cpu') return ['cpu'];
-  if (device === 'cuda') return ['cuda', 'cpu'];
-  if (device === 'dml') return ['dml', 'cpu'];
-  if (platform === 'win32') return ['dml', 'cuda', 'cpu'];
-  if (platform === 'linux') return ['cuda', 'cpu'];
+  if (device !== 'auto') return device === 'cpu' ? ['cpu'] : [device, 'cpu'];
+  if (platform === 'win32') return ['cuda', 'dml', 'webgpu', 'cpu'];
+  if (platform === 'linux') return ['cuda', 'webgpu', 'cpu'];
+  if (platform === 'darwin') return ['webgpu', 'cpu'];
   return ['cpu'];
+}
+
+/** Whether an inference error is the GPU running out of memory (then smaller tiles, or the CPU, may still work). */
+export function isOutOfMemory(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e);
+  return /out of memory|\bOOM\b|failed to allocate|allocation failed|cudaErrorMemoryAllocation|CUDNN_STATUS_ALLOC_FAILED|E_OUTOFMEMORY|DXGI_ERROR_DEVICE_REMOVED|device lost|exceeds the max buffer size|maxBufferSize|maxStorageBufferBindingSize/i.test(m);
+}
+
+/** Why a provider could not start, in words: the common causes first, onnxruntime's own message after them. */
+export function startFailure(provider: Provider, reason: string): string {
+  const lib = /([\w.+-]+\.(?:so(?:\.\d+)*|dll)): cannot open shared object file|LoadLibrary failed[^:]*: ?"?([^"\s]+)/i.exec(reason);
+  if (provider === 'cuda' && lib) {
+    return `the CUDA 12 and cuDNN 9 libraries that onnxruntime's CUDA provider needs are not installed (${lib[1] ?? lib[2]} is missing)`;
+  }
+  if (provider === 'webgpu' && /Failed to get a WebGPU adapter/i.test(reason)) {
+    return `WebGPU found no usable GPU (onnxruntime: ${reason})`;
+  }
+  return `could not start ${provider}: ${reason}`;
 }
 
 function firstLine(msg: string): string {
@@ -119,7 +174,10 @@ export class SessionCache {
   private readonly factory: SessionFactory;
   private readonly options: SessionOptions;
   private readonly platform: NodeJS.Platform;
-  private readonly probe: (p: Provider) => string | null;
+  private readonly probe: (p: Provider, requested: Device) => string | null;
+  private readonly adapter: () => AdapterSurvey;
+  /** Largest tile known to fit in the GPU's memory, per (model file, provider), learnt from out-of-memory errors. */
+  private readonly tileLimits = new Map<string, number>();
   /** Sessions actually created (for tests: reuse means this does not grow). */
   created = 0;
 
@@ -128,14 +186,18 @@ export class SessionCache {
       /** Creates a session (default: onnxruntime-node); tests inject failures here. */
       factory?: SessionFactory;
       platform?: NodeJS.Platform;
-      /** Why a provider cannot be tried at all (default: providerUnavailableReason); null = try it. */
-      probe?: (p: Provider) => string | null;
+      /** Why a provider cannot be tried at all for this request (default: providerUnavailableReason); null = try it. */
+      probe?: (p: Provider, requested: Device) => string | null;
+      /** Where WebGPU would run (default: this machine's, see adapter.ts). */
+      adapter?: () => AdapterSurvey;
     } = {},
   ) {
     this.factory = opts.factory ?? ortFactory;
     this.options = { threads: opts.threads ?? 0 };
     this.platform = opts.platform ?? process.platform;
-    this.probe = opts.probe ?? ((p) => providerUnavailableReason(p, this.platform));
+    this.adapter = opts.adapter ?? webgpuAdapter;
+    this.probe =
+      opts.probe ?? ((p, requested) => providerUnavailableReason(p, { platform: this.platform, requested, adapter: this.adapter }));
   }
 
   async get(dir: string, entry: ManifestModel, device: Device): Promise<CachedSession> {
@@ -144,7 +206,7 @@ export class SessionCache {
     for (const provider of providerOrder(device, this.platform)) {
       const key = `${file}\u0000${provider}`;
       if (provider !== 'cpu') {
-        const known = this.failed.get(key) ?? this.probe(provider);
+        const known = this.failed.get(key) ?? this.probe(provider, device);
         if (known) {
           report.fallbacks.push({ provider, reason: known });
           continue;
@@ -159,6 +221,10 @@ export class SessionCache {
       try {
         const session = await p;
         report.used = provider;
+        if (provider === 'webgpu') {
+          const a = this.adapter().chosen;
+          if (a) report.adapter = a.software ? `${a.name} (a software renderer, no GPU)` : a.name;
+        }
         return { session, report, provider, entry, file };
       } catch (e) {
         this.sessions.delete(key);
@@ -166,11 +232,23 @@ export class SessionCache {
         if (provider === 'cpu') {
           throw new ModelError(`Model file ${displayName(dir, entry)} could not be loaded: ${reason}`, 'damaged');
         }
-        this.failed.set(key, `could not start ${provider}: ${reason}`);
-        report.fallbacks.push({ provider, reason: `could not start ${provider}: ${reason}` });
+        const why = startFailure(provider, reason);
+        this.failed.set(key, why);
+        report.fallbacks.push({ provider, reason: why });
       }
     }
     throw new Error('unreachable: cpu is always tried');
+  }
+
+  /** The largest tile that fitted in the GPU memory of this session's provider (undefined: no limit known). */
+  tileLimit(s: CachedSession): number | undefined {
+    return this.tileLimits.get(`${s.file}\u0000${s.provider}`);
+  }
+
+  /** Remembers that tiles larger than `tile` ran out of GPU memory on this session's provider. */
+  limitTile(s: CachedSession, tile: number): void {
+    const key = `${s.file}\u0000${s.provider}`;
+    this.tileLimits.set(key, Math.min(tile, this.tileLimits.get(key) ?? Infinity));
   }
 
   /** Releases every session (they are recreated on demand). */
@@ -183,7 +261,7 @@ export class SessionCache {
 
 /** A one-line description of a provider report for people (CLI stderr, logs). */
 export function describeReport(r: ProviderReport): string {
-  const parts = [`using ${r.used.toUpperCase()} (requested: ${r.requested})`];
+  const parts = [`using ${r.used.toUpperCase()}${r.adapter ? ` on ${r.adapter}` : ''} (requested: ${r.requested})`];
   for (const f of r.fallbacks) parts.push(`${f.provider.toUpperCase()} not used: ${f.reason}`);
   return parts.join('; ');
 }

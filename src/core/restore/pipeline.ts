@@ -93,6 +93,7 @@ export class RestorePipeline {
         thumbnail,
         signal: photo.signal,
         onProgress: (fr) => photo.onProgress?.(start + share * Math.min(1, Math.max(0, fr))),
+        onReport: (report) => this.opts.onProvider?.(report, stage.name),
       });
       image = out.image;
       inferenceMs += out.inferenceMs ?? 0;

@@ -23,6 +23,7 @@ const PROVIDER_NAMES: Record<string, string> = {
   cpu: 'CPU',
   cuda: 'NVIDIA GPU (CUDA)',
   dml: 'GPU (DirectML)',
+  webgpu: 'GPU (WebGPU)',
   auto: 'Automatic',
 };
 
@@ -33,7 +34,7 @@ export function providerName(p: string): string {
 /** "CPU" or "CPU (NVIDIA GPU (CUDA) not used: <reason>)". */
 export function describeProvider(r: ProviderReport | null): { label: string; detail: string | null } {
   if (!r) return { label: 'Not started yet', detail: null };
-  const label = providerName(r.used);
+  const label = r.adapter ? `${providerName(r.used)} on ${r.adapter}` : providerName(r.used);
   if (r.fallbacks.length === 0) return { label, detail: null };
   const detail = r.fallbacks.map((f) => `${providerName(f.provider)} not used: ${f.reason}`).join(' · ');
   return { label, detail };

@@ -27,6 +27,8 @@ export interface PhotoContext {
   signal?: AbortSignal;
   /** This stage's progress, 0..1 (the pipeline maps it into the photo's share). */
   onProgress(fraction: number): void;
+  /** The stage had to change provider or tile size mid-job (e.g. a GPU out of memory): the new report. */
+  onReport?(report: ProviderReport): void;
 }
 
 /** What a stage returns for one photo. */
