@@ -16,6 +16,7 @@ interface BuilderConfig {
   linux: { target: string[]; files?: string[] };
   win: { target: string[]; files?: string[] };
   mac: { target: string[]; files?: string[] };
+  electronFuses?: Record<string, boolean>;
 }
 
 async function load(): Promise<BuilderConfig> {
@@ -30,6 +31,20 @@ async function load(): Promise<BuilderConfig> {
 }
 
 describe('electron-builder config', () => {
+  it('flips the Electron fuses that would let the app be used as a plain Node runtime or load code from outside its asar', async () => {
+    const c = await load();
+    expect(c.electronFuses).toEqual(
+      expect.objectContaining({
+        runAsNode: false,
+        enableNodeOptionsEnvironmentVariable: false,
+        enableNodeCliInspectArguments: false,
+        enableCookieEncryption: true,
+        enableEmbeddedAsarIntegrityValidation: true,
+        onlyLoadAppFromAsar: true,
+      }),
+    );
+  });
+
   it('is valid and packages Revive from out/ with the models beside it and native modules unpacked', async () => {
     const c = await load();
     expect(c.productName).toBe('Revive');
