@@ -64,3 +64,15 @@ export function numberOpt(v: string | undefined, name: string, r: Range): number
 
 /** "1..100": how the usage texts write a range. */
 export const span = (r: Range): string => `${r.min}..${r.max}`;
+
+/**
+ * Text safe to print to a terminal: control characters (C0, DEL, C1) that a file name or an error may carry are
+ * written as escapes (\n, \t, \x1b...), so a name cannot move the cursor, recolour or rewrite the screen.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}

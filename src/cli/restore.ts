@@ -7,7 +7,7 @@ import { describeReport, SessionCache } from '../core/inference/session';
 import { runRestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
 import { RANGES } from '../shared/limits';
-import { type CliIO, formatMs, numberOpt, span, UsageError } from './io';
+import { type CliIO, formatMs, numberOpt, printable, span, UsageError } from './io';
 
 export const usage = `usage: revive restore <files or folders...> --out DIR [options]
 
@@ -106,15 +106,16 @@ class ProgressBar {
 }
 
 function resultLine(r: FileResult): string {
+  const [input, output] = [printable(r.input), printable(r.output)];
   switch (r.status) {
     case 'ok':
-      return `ok       ${r.input} -> ${r.output} (${formatMs(r.ms)})\n`;
+      return `ok       ${input} -> ${output} (${formatMs(r.ms)})\n`;
     case 'skipped':
-      return `skipped  ${r.input} (${r.output} exists)\n`;
+      return `skipped  ${input} (${output} exists)\n`;
     case 'cancelled':
-      return `cancelled ${r.input}\n`;
+      return `cancelled ${input}\n`;
     default:
-      return `error    ${r.input}: ${r.error ?? 'failed'}\n`;
+      return `error    ${input}: ${printable(r.error ?? 'failed')}\n`;
   }
 }
 
@@ -138,7 +139,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
         io.err(`revive: ${describeReport(e.report)}\n`);
         break;
       case 'file-start':
-        current = path.basename(e.input);
+        current = printable(path.basename(e.input));
         break;
       case 'progress':
         done = e.done;
@@ -180,13 +181,14 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     if (summary.skipped) parts.push(`${summary.skipped} skipped (already there)`);
     if (summary.failed) parts.push(`${summary.failed} failed`);
     if (summary.cancelled) parts.push(`${summary.cancelled} cancelled`);
-    io.err(`revive: ${parts.join(', ')} of ${summary.total} in ${formatMs(summary.ms)}; output in ${a.outDir}\n`);
+    io.err(`revive: ${parts.join(', ')} of ${summary.total} in ${formatMs(summary.ms)}; output in ${printable(a.outDir)}\n`);
   }
   if (files.length === 0) {
-    io.err(`revive: no photos found in ${a.inputs.join(', ')}\n`);
+    io.err(`revive: no photos found in ${printable(a.inputs.join(', '))}\n`);
     return 1;
   }
-  if (summary.failed) return 1;
+  // interrupted: 130 whatever else happened before (a failed file is in the lines above)
   if (summary.cancelled) return 130;
+  if (summary.failed) return 1;
   return 0;
 }

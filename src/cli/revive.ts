@@ -1,15 +1,24 @@
 // Entry point of out/cli/revive.js (built by vite.cli.config.ts).
+import { removeLiveTempsSync } from '../core/image/encode';
 import { processIO } from './io';
 import { runCli } from './main';
 
 const controller = new AbortController();
 let interrupted = false;
-process.on('SIGINT', () => {
-  if (interrupted) process.exit(130); // second Ctrl-C: leave now
+// Ctrl-C or a SIGTERM (a scheduler stopping the job): finish cleanly, no partial files; a second one: leave now,
+// still removing the temp file of a write in progress
+const stop = (signal: NodeJS.Signals) => {
+  if (interrupted) {
+    removeLiveTempsSync();
+    process.exit(130);
+  }
   interrupted = true;
-  process.stderr.write('\nCancelling (no partial files are left)... press Ctrl-C again to quit at once.\n');
+  const again = signal === 'SIGINT' ? 'press Ctrl-C again' : 'send it again';
+  process.stderr.write(`\nCancelling (no partial files are left)... ${again} to quit at once.\n`);
   controller.abort();
-});
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
 
 runCli(process.argv.slice(2), processIO(controller.signal)).then(
   (code) => {

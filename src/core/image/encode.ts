@@ -16,8 +16,9 @@
 //   no grey mode and get three equal channels.
 // - Alpha: put back in PNG, TIFF, WebP, AVIF; JPEG has none, so the image is flattened onto white.
 import { clampTo, RANGES } from '../../shared/limits';
-import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import fs, { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { PreviewImage } from '../../shared/api';
@@ -349,12 +350,12 @@ export async function encodeImage(img: DecodedImage, outPath: string, opts: Enco
     );
   }
   const dir = path.dirname(out);
-  const base = path.basename(out);
-  const stem = base.length > 180 ? base.slice(0, 180) : base; // room for the suffix within 255 bytes
-  const tmp = path.join(dir, `.${stem}.revive-tmp-${randomBytes(6).toString('hex')}`);
+  await cleanStaleTempsOnce(dir);
+  const tmp = path.join(dir, tempName(path.basename(out)));
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await fsp.open(tmp, 'wx');
+    LIVE_TEMPS.add(tmp);
   } catch (e) {
     throw writeError(e, dir, out);
   }
@@ -381,7 +382,94 @@ export async function encodeImage(img: DecodedImage, outPath: string, opts: Enco
     if (fh) await fh.close().catch(() => undefined);
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw writeError(e, dir, out);
+  } finally {
+    LIVE_TEMPS.delete(tmp);
   }
+}
+
+// Temp files: ".<name>.revive-tmp-<host>-<pid>-<random>", <host> a short hash of this machine's name. A writer
+// killed mid-write (kill -9, power loss) leaves one behind; the next write into that folder removes those of dead
+// processes of this machine, and any older than a day (another machine's, on a shared folder).
+const TEMP_TAG = '.revive-tmp-';
+const HOST = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 6);
+const LIVE_TEMPS = new Set<string>();
+const CLEANED = new Set<string>();
+const NAME_MAX = 255; // bytes, on every file system Revive writes to
+
+/** The first bytes of s that are at most maxBytes in UTF-8, cut at a character boundary. */
+export function truncateUtf8(s: string, maxBytes: number): string {
+  if (Buffer.byteLength(s) <= maxBytes) return s;
+  let out = '';
+  let bytes = 0;
+  for (const ch of s) {
+    const b = Buffer.byteLength(ch);
+    if (bytes + b > maxBytes) break;
+    out += ch;
+    bytes += b;
+  }
+  return out;
+}
+
+/** The temp file's name for an output named `base`: within NAME_MAX bytes however long (in bytes) the name is. */
+export function tempName(base: string, pid = process.pid): string {
+  const suffix = `${TEMP_TAG}${HOST}-${pid}-${randomBytes(6).toString('hex')}`;
+  return `.${truncateUtf8(base, NAME_MAX - 1 - Buffer.byteLength(suffix))}${suffix}`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files in `dir` that no running writer owns: this machine's whose process is gone, and any older
+ * than `maxAgeMs` (default a day). Returns the names removed. Never throws (an unreadable folder is left alone).
+ */
+export async function cleanStaleTemps(dir: string, maxAgeMs = 24 * 3600 * 1000): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir)).filter((n) => n.startsWith('.') && n.includes(TEMP_TAG));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const full = path.join(dir, name);
+    if (LIVE_TEMPS.has(full)) continue;
+    const m = /\.revive-tmp-([0-9a-f]{6})-(\d+)-[0-9a-f]+$/.exec(name);
+    let stale = m !== null && m[1] === HOST && Number(m[2]) !== process.pid && !alive(Number(m[2]));
+    if (!stale) {
+      const st = await fsp.stat(full).catch(() => null);
+      stale = !!st && st.isFile() && Date.now() - st.mtimeMs > maxAgeMs;
+    }
+    if (stale && (await fsp.rm(full, { force: true }).then(() => true, () => false))) removed.push(name);
+  }
+  return removed;
+}
+
+async function cleanStaleTempsOnce(dir: string): Promise<void> {
+  if (CLEANED.has(dir)) return;
+  CLEANED.add(dir);
+  await cleanStaleTemps(dir);
+}
+
+/**
+ * Removes this process's temp files now, synchronously: for a quit in the middle of a write (a second Ctrl-C), so
+ * that leaving at once still leaves nothing half-written behind.
+ */
+export function removeLiveTempsSync(): void {
+  for (const t of LIVE_TEMPS) {
+    try {
+      fs.rmSync(t, { force: true });
+    } catch {
+      // best effort on the way out
+    }
+  }
+  LIVE_TEMPS.clear();
 }
 
 /**
