@@ -10,7 +10,7 @@ import { encodeImage, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
 import { type PipelineResult, RestorePipeline } from '../restore/pipeline';
-import { isCancel } from '../restore/restore';
+import { CancelledError, isCancel } from '../cancel';
 import type { Stage } from '../restore/stages';
 import { collectInputs, type PlannedFile, planOutputs } from './inputs';
 
@@ -259,7 +259,7 @@ export class RestoreJob {
       const img = await decodeImage(f.input);
       const pixels = img.width * img.height;
       const t1 = performance.now();
-      if (this.aborted) throw new DOMException('Cancelled', 'AbortError');
+      if (this.aborted) throw new CancelledError();
       fileProgress(0.05);
       let waited = false;
       const release = await this.opts.gate?.acquire('restore', {

@@ -1,9 +1,10 @@
 // The photos of a batch: the files behind the paths given (folders walked recursively) and where each one's result
 // goes, mirroring each folder's layout. An output that would be an input is refused.
-import { promises as fsp, realpathSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { OutputFormat } from '../../shared/types';
 import { INPUT_EXTENSIONS } from '../../shared/types';
+import { pathKey, realPath } from '../fs-paths';
 import { outputExtension, resolveFormat } from '../image/encode';
 
 export interface InputFile {
@@ -14,17 +15,6 @@ export interface InputFile {
 
 export interface PlannedFile extends InputFile {
   output: string; // absolute path
-}
-
-const caseInsensitiveFs = process.platform === 'win32' || process.platform === 'darwin';
-const key = (p: string) => (caseInsensitiveFs ? p.toLowerCase() : p);
-
-function real(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return path.resolve(p);
-  }
 }
 
 export function isImagePath(p: string): boolean {
@@ -46,15 +36,15 @@ export interface CollectOptions {
 export async function collectInputs(paths: string[], opts: CollectOptions = {}): Promise<InputFile[]> {
   const out: InputFile[] = [];
   const seen = new Set<string>();
-  const exclude = new Set((opts.exclude ?? []).map((p) => key(real(p))));
+  const exclude = new Set((opts.exclude ?? []).map((p) => pathKey(realPath(p))));
   const add = (f: InputFile) => {
-    const k = key(f.error ? path.resolve(f.input) : real(f.input));
+    const k = pathKey(f.error ? path.resolve(f.input) : realPath(f.input));
     if (seen.has(k)) return;
     seen.add(k);
     out.push(f);
   };
   const walk = async (dir: string, root: string, visited: Set<string>) => {
-    const rd = key(real(dir));
+    const rd = pathKey(realPath(dir));
     if (visited.has(rd) || (dir !== root && exclude.has(rd))) return;
     visited.add(rd);
     let entries;
@@ -98,7 +88,7 @@ function withDot(ext: string): string {
  */
 export function planOutputs(files: InputFile[], outDir: string, format: OutputFormat): PlannedFile[] {
   const root = path.resolve(outDir);
-  const inputs = new Set(files.map((f) => key(real(f.input))));
+  const inputs = new Set(files.map((f) => pathKey(realPath(f.input))));
   const taken = new Set<string>();
   return files.map((f) => {
     const relDir = path.dirname(f.rel);
@@ -110,10 +100,10 @@ export function planOutputs(files: InputFile[], outDir: string, format: OutputFo
       ext = path.extname(f.rel) || '.png';
     }
     let output = path.join(root, relDir, stem + ext);
-    for (let n = 2; taken.has(key(output)); n++) output = path.join(root, relDir, `${stem}-${n}${ext}`);
-    taken.add(key(output));
+    for (let n = 2; taken.has(pathKey(output)); n++) output = path.join(root, relDir, `${stem}-${n}${ext}`);
+    taken.add(pathKey(output));
     const planned: PlannedFile = { ...f, output };
-    if (!f.error && (inputs.has(key(real(output))) || inputs.has(key(path.resolve(output))))) {
+    if (!f.error && (inputs.has(pathKey(realPath(output))) || inputs.has(pathKey(path.resolve(output))))) {
       planned.error = `Refused: the output ${output} would overwrite an original. Choose another output folder.`;
     }
     return planned;
