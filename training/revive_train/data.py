@@ -4,7 +4,6 @@ Every image is decoded once into memory as uint8 (about 0.5 GB for the three tra
 native resolution or taken from the whole image downscaled by a random factor, so the models see both film grain
 sized detail and whole-scene structure. The val folders are never read here.
 """
-import os
 import random
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-DATASETS = Path(os.environ.get("REVIVE_DATASETS", ROOT.parent / "shared" / "datasets"))
+from .paths import DATASETS
+
 TRAIN_FOLDERS = ("train/bsd432", "train/sunhays80", "train/wallpapers")
 VAL_FOLDERS = ("val/cbsd68", "val/mcmaster", "val/set14", "val/live1")
 EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from export_restorer import export, parity
+from revive_train.onnx_export import export_restorer as export, restorer_parity as parity
 from revive_train.onnx_export import ROOT
 from revive_train.restorer import Restorer
 
