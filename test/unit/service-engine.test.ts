@@ -8,7 +8,7 @@ import { EngineService, type EngineMessage, SETTINGS_FILE } from '../../src/core
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import type { JobEvent } from '../../src/shared/types';
 import { discStrokes, fixtureEntry } from './refine-helpers';
-import { cbsd68, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
+import { crops, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('service');
 let photos: string;
@@ -22,7 +22,7 @@ const make = (opts: Partial<ConstructorParameters<typeof EngineService>[0]> = {}
 beforeAll(async () => {
   photos = path.join(tmp, 'photos');
   fs.mkdirSync(path.join(photos, 'sub'), { recursive: true });
-  const [a, b] = cbsd68(2);
+  const [a, b] = crops(2);
   await sharp(a).extract({ left: 0, top: 0, width: 96, height: 64 }).png().toFile(path.join(photos, 'a.png'));
   await sharp(b).extract({ left: 0, top: 0, width: 80, height: 60 }).jpeg().toFile(path.join(photos, 'sub', 'b.jpg'));
   fs.writeFileSync(path.join(photos, 'readme.txt'), 'x');

@@ -93,11 +93,12 @@ class CropSampler:
         return torch.stack([self.jitter(self.crop().float() / 255.0) for _ in range(n)])
 
 
-def val_crops(size: int = 128, per_image: int = 1, folders=("val/cbsd68",), seed: int = 1234, limit=None):
-    """Fixed, seeded centre-ish crops of the val images, [N, 3, size, size] in [0, 1]."""
+def val_crops(size: int = 128, per_image: int = 1, folders=("val/cbsd68",), seed: int = 1234, limit=None,
+              root: Path = DATASETS):
+    """Fixed, seeded centre-ish crops of the val images (of `folders` under `root`), [N, 3, size, size] in [0, 1]."""
     rng = random.Random(seed)
     out = []
-    for p in list_images(folders)[:limit]:
+    for p in list_images(folders, root)[:limit]:
         img = load_rgb(p)
         _, h, w = img.shape
         for _ in range(per_image):
