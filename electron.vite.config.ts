@@ -29,7 +29,7 @@ export default defineConfig({
       rolldownOptions: {
         input: {
           index: resolve(root, 'src/main/index.ts'),
-          'engine-host': resolve(root, 'src/main/engine-host.ts'),
+          'engine-host': resolve(root, 'src/electron-utility/engine-host.ts'),
         },
         output: { format: 'cjs', entryFileNames: '[name].js' },
       },

@@ -47,6 +47,12 @@ const LAYERS = {
     into(['main', 'preload', 'renderer'], 'src/cli imports only src/shared, src/core and Node.'),
   ],
   'src/main': [into(['renderer', 'preload', 'cli'], 'src/main imports only src/shared, src/core, electron and Node.')],
+  'src/electron-utility': [
+    into(
+      ['main', 'renderer', 'preload', 'cli'],
+      'src/electron-utility (the utility process hosting the engine) imports only src/shared, src/core, electron and Node.',
+    ),
+  ],
 };
 
 const layerConfigs = Object.entries(LAYERS).map(([dir, patterns]) => ({

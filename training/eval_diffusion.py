@@ -14,7 +14,6 @@ the same crops and noise:
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,15 +27,15 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_diffusion import load_ema
-from revive_train.common import RUNS, load_config, read_log, setup_torch
+from revive_train.common import RUNS, load_ema, read_log, setup_torch
+from revive_train.config import DiffusionConfig, load_config
 from revive_train.data import list_images, load_rgb, val_crops
 from revive_train.diffusion import Schedule, ddim_sample, q_sample, sdedit
 from revive_train.imstats import image_stats, within
-from revive_train.onnx_export import MODELS, ROOT
+from revive_train.metrics import psnr
+from revive_train.ort import ort_time
+from revive_train.paths import DOCS, MODELS, ROOT
 from revive_train.unet import UNet, count_macs
-
-DOCS = ROOT / "docs" / "training"
 TS = (50, 100, 250, 500, 750)
 
 
@@ -56,11 +55,6 @@ def heldout_mse(model, x0, sched, n_noise=2):
     return out
 
 
-def psnr(a, b):
-    mse = ((a - b) ** 2).mean().item()
-    return 10 * np.log10(1.0 / max(mse, 1e-12))
-
-
 def to_img(x):  # [-1,1] CHW -> uint8 HWC
     return ((x.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy()
 
@@ -75,10 +69,7 @@ def grid(rows, pad=4):
 
 
 def onnx_speed(onnx_path):
-    r = subprocess.run(["node", str(ROOT / "training/scripts/ort_time.cjs"), str(onnx_path),
-                        json.dumps({"x_t": [1, 3, 512, 512], "t": [1]}), "5"],
-                       capture_output=True, text=True, check=True, cwd=str(ROOT))
-    return json.loads(r.stdout)
+    return ort_time(onnx_path, {"x_t": [1, 3, 512, 512], "t": [1]}, 5)
 
 
 def sample_stats(model, sched, g, n, size, eta):
@@ -100,13 +91,14 @@ def main():
                     help="the shipped prior's weights to compare with (default: training/weights/)")
     ap.add_argument("--n-recon", type=int, default=12, help="CBSD68 images for the SDEdit reconstruction")
     args = ap.parse_args()
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, DiffusionConfig)
     setup_torch(cfg)
-    run = RUNS / cfg["run"]
-    sched = Schedule(**cfg["schedule"])
+    run = RUNS / cfg.run
+    sched = Schedule(**cfg.schedule)
     DOCS.mkdir(parents=True, exist_ok=True)
-    cand, step = load_ema(cfg, Path(args.ckpt) if args.ckpt else run / "last.pt")
-    base, bstep = load_ema(cfg, Path(args.baseline))
+    cand, ck = load_ema(Path(args.ckpt) if args.ckpt else run / "last.pt", UNet)
+    base, bck = load_ema(Path(args.baseline), UNet)
+    step, bstep = ck.get("step", 0), bck.get("step", 0)
     models = {"shipped": base, "candidate": cand}
     report = {"step": step, "baseline_step": bstep, "date": time.strftime("%Y-%m-%d"),
               "machine": platform.processor() or platform.machine()}
@@ -163,7 +155,7 @@ def main():
 
     # 4. speed and cost
     manifest = json.loads((MODELS / "manifest.json").read_text())
-    entry = next(m for m in manifest["models"] if m["kind"] == "diffusion" and m["id"] == cfg["run"].replace("_", "-"))
+    entry = next(m for m in manifest["models"] if m["kind"] == "diffusion" and m["id"] == cfg.run.replace("_", "-"))
     report["onnx_512"] = onnx_speed(MODELS / entry["file"])
     report["gmac_512"] = count_macs(cand, 512, 512) / 1e9
     report["params"] = sum(p.numel() for p in cand.parameters())
@@ -183,7 +175,7 @@ def main():
         plt.yscale("log")
         plt.xlabel("step")
         plt.ylabel("epsilon MSE")
-        plt.title(f"diffusion prior ({cfg['run']})")
+        plt.title(f"diffusion prior ({cfg.run})")
         plt.legend()
         plt.grid(alpha=0.3)
         plt.tight_layout()

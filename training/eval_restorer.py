@@ -11,15 +11,13 @@ An arm is a checkpoint (last.pt or an ema_*.pt snapshot; the EMA weights are use
 - colour Gaussian denoising on CBSD68 at sigma 25 (noise seeded per image, not clipped; outputs clipped and
   quantised to 8 bits; PSNR over RGB) for each arm and for the peer DnCNN through onnxruntime-node;
 - NIQE on ../shared/datasets/old-photos (no reference) and a sheet input | arm 1 | arm 2 ...;
-- with --onnx: speed of that model and of the peer with onnxruntime-node in one run (bench/restore_speed.cjs);
+- with --onnx: speed of that model and of the peer with onnxruntime-node in one run (training/scripts/ort_speed.cjs);
 - loss curves of the arms' runs.
 Writes <out>/restorer_metrics.json, restorer_oldphotos.png, restorer_val_examples.png, restorer_curves.png.
 """
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,12 +25,14 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import build_valset
-from revive_train.common import ROOT, read_log
-from revive_train.data import DATASETS, list_images, load_rgb
+from revive_train import valset
+from revive_train.common import load_ema, read_log
+from revive_train.data import list_images, load_rgb
 from revive_train.degrade import add_gaussian
 from revive_train.metrics import psnr, ssim
 from revive_train.niqe import niqe
+from revive_train.ort import ort_batch, ort_speed
+from revive_train.paths import DATASETS, DOCS, portable
 from revive_train.restorer import Restorer, pad_to_multiple
 
 PEER = DATASETS.parent / "peers" / "dncnn_color_blind.onnx"
@@ -41,10 +41,7 @@ LIMIT = 0  # --limit: first N validation images only (a quick check of the scrip
 
 
 def load_arm(path: Path) -> tuple:
-    ck = torch.load(path, map_location="cpu")
-    net = Restorer(**ck["cfg"]["model"])
-    net.load_state_dict(ck["ema"])
-    return net.eval(), ck
+    return load_ema(path, Restorer)
 
 
 @torch.no_grad()
@@ -56,23 +53,6 @@ def run(net: Restorer, x: torch.Tensor) -> torch.Tensor:
 
 def q8(x: torch.Tensor) -> torch.Tensor:
     return (x.clamp(0, 1) * 255).round() / 255
-
-
-def ort_batch(model: Path, images: list) -> tuple:
-    """Run the ONNX model over [3,H,W] tensors with onnxruntime-node; returns (outputs, seconds)."""
-    with tempfile.TemporaryDirectory() as d:
-        items = []
-        for i, x in enumerate(images):
-            f = Path(d) / f"in{i}.bin"
-            x[None].numpy().astype("<f4").tofile(f)
-            items.append({"input": str(f), "shape": [1, *x.shape], "output": str(Path(d) / f"out{i}.bin")})
-        spec = Path(d) / "spec.json"
-        spec.write_text(json.dumps({"model": str(model), "items": items}))
-        res = subprocess.run(["node", str(ROOT / "bench" / "ort_batch.cjs"), str(spec)], check=True,
-                             capture_output=True, text=True, cwd=str(ROOT))
-        outs = [torch.from_numpy(np.fromfile(it["output"], dtype="<f4").reshape(x.shape)) for it, x in
-                zip(items, images)]
-        return outs, json.loads(res.stdout.strip().splitlines()[-1])["seconds"]
 
 
 ARM_CACHE = Path.home() / ".cache" / "revive" / "eval_cache.json"
@@ -103,8 +83,8 @@ def mean(v):
 
 def eval_valset(arms: dict, valdir: Path, out: Path) -> dict:
     if not (valdir / "index.json").exists():
-        build_valset.build(valdir)
-    data = build_valset.load(valdir)[:LIMIT or None]
+        valset.build(valdir)
+    data = valset.load(valdir)[:LIMIT or None]
     cache = valdir / "reference_metrics.json"
     ref = json.loads(cache.read_text()) if cache.exists() else {}
     rows = {name: [] for name in ["input", *arms]}
@@ -255,9 +235,7 @@ def curves(arms: dict, out: Path):
 
 
 def speed(onnx: Path) -> dict:
-    res = subprocess.run(["node", str(ROOT / "bench" / "restore_speed.cjs"), "--reps", "5", f"{onnx}:16", str(PEER)],
-                         check=True, capture_output=True, text=True, cwd=str(ROOT))
-    lines = [json.loads(l) for l in res.stdout.strip().splitlines()]
+    lines = ort_speed(f"{onnx}:16", str(PEER), reps=5)
     return {"model": lines[0], "peer": lines[1], "speedup": lines[0]["mp_per_s"] / lines[1]["mp_per_s"]}
 
 
@@ -265,8 +243,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arm", action="append", required=True, help="name=checkpoint path")
     ap.add_argument("--onnx", default="")
-    ap.add_argument("--valset", default=str(build_valset.DEFAULT_OUT))
-    ap.add_argument("--out", default=str(ROOT / "docs" / "training"))
+    ap.add_argument("--valset", default=str(valset.DEFAULT_OUT))
+    ap.add_argument("--out", default=str(DOCS))
     ap.add_argument("--skip", default="", help="comma list of parts to skip: val,sigma25,old,speed,curves")
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
@@ -286,7 +264,7 @@ def main():
         arms[name] = (net, ck)
     res_path = out / "restorer_metrics.json"
     res = json.loads(res_path.read_text()) if res_path.exists() else {}
-    new = {name: {"checkpoint": str(Path(a.split("=", 1)[1])), "step": int(ck["step"]),
+    new = {name: {"checkpoint": portable(a.split("=", 1)[1]), "step": int(ck["step"]),
                           "loss": {k: v for k, v in ck["cfg"]["loss"].items() if k != "prior"},
                           **({"prior_step": ck["cfg"]["prior_info"]["step"]} if ck["cfg"].get("prior_info") else {})}
                    for a, (name, (_, ck)) in zip(args.arm, arms.items())}

@@ -17,19 +17,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import RUNS, load_checkpoint, load_config
+from revive_train.common import RUNS, load_ema
+from revive_train.config import DiffusionConfig, asdict, load_config
 from revive_train.diffusion import Schedule
-from revive_train.onnx_export import MODELS, ROOT, export_onnx, run_ort_node, sha256, store_fp16, update_manifest
+from revive_train.onnx_export import MODELS, export_onnx, sha256, store_fp16, update_manifest
+from revive_train.ort import run_ort_node
+from revive_train.paths import WEIGHTS
 from revive_train.unet import UNet, count_macs
-
-WEIGHTS = ROOT / "training" / "weights"
-
-
-def load_ema(cfg: dict, ckpt: Path) -> tuple:
-    ck = load_checkpoint(ckpt)
-    model = UNet(**cfg["model"]).eval()
-    model.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
-    return model, ck.get("step", 0)
 
 
 def parity(model: UNet, onnx_path: Path, h: int = 64, w: int = 96) -> float:
@@ -52,14 +46,15 @@ def main():
                          "the restorer against this exact prior")
     ap.add_argument("--fp32-storage", action="store_true", help="keep float32 weights (twice the file)")
     args = ap.parse_args()
-    cfg = load_config(args.config)
-    ckpt = Path(args.ckpt) if args.ckpt else RUNS / cfg["run"] / "last.pt"
-    model, step = load_ema(cfg, ckpt)
+    cfg = load_config(args.config, DiffusionConfig)
+    ckpt = Path(args.ckpt) if args.ckpt else RUNS / cfg.run / "last.pt"
+    model, ck = load_ema(ckpt, UNet)
+    step = ck.get("step", 0)
     if not args.fp32_storage:
         model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
-    mid = args.id or cfg["run"].replace("_", "-")
+    mid = args.id or cfg.run.replace("_", "-")
     onnx_path = MODELS / f"{mid}.onnx"
-    sched = Schedule(**cfg["schedule"])
+    sched = Schedule(**cfg.schedule)
     export_onnx(model, (torch.zeros(1, 3, 64, 64), torch.zeros(1)), onnx_path, ["x_t", "t"], ["eps"])
     storage = {"weights": "fp32"} if args.fp32_storage else {"weights": "fp16", **store_fp16(onnx_path)}
     err = parity(model, onnx_path)
@@ -70,7 +65,7 @@ def main():
     entry = {
         "id": mid,
         "kind": "diffusion",
-        "name": f"Natural-photo diffusion prior ({cfg['run']}, step {step})",
+        "name": f"Natural-photo diffusion prior ({cfg.run}, step {step})",
         "file": onnx_path.name,
         "sha256": sha256(onnx_path),
         "bytes": onnx_path.stat().st_size,
@@ -85,13 +80,13 @@ def main():
         "metrics": {"train_step": step, "parity_max_abs_diff": err, "config": Path(args.config).name,
                     "storage": storage},
     }
-    if cfg.get("devices"):
-        entry["devices"] = cfg["devices"]
-    update_manifest(entry, "default_diffusion" if cfg.get("default", True) else None)
+    if cfg.devices:
+        entry["devices"] = cfg.devices
+    update_manifest(entry, "default_diffusion" if cfg.default else None)
     if args.save_weights:
         WEIGHTS.mkdir(parents=True, exist_ok=True)
-        torch.save({"step": step, "cfg": cfg, "ema": {k: v.half() for k, v in model.state_dict().items()}},
-                   WEIGHTS / f"{cfg['run']}_ema.pt")
+        torch.save({"step": step, "cfg": asdict(cfg), "ema": {k: v.half() for k, v in model.state_dict().items()}},
+                   WEIGHTS / f"{cfg.run}_ema.pt")
     print(f"exported {onnx_path} (step {step}, {params / 1e6:.2f} M params, {gmac:.1f} GMAC/MP, "
           f"{entry['bytes'] / 1e6:.1f} MB, parity {err:.2e})")
 

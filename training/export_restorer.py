@@ -13,13 +13,10 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-import torch
-import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import RUNS, load_checkpoint
-from revive_train.onnx_export import MODELS, export_onnx, run_ort_node, sha256, update_manifest
+from revive_train.common import RUNS, load_ema
+from revive_train.onnx_export import MODELS, export_restorer, restorer_parity, sha256, update_manifest
 from revive_train.restorer import Restorer, gmac_per_mp
 
 TILE = 768
@@ -29,35 +26,9 @@ TILE = 768
 OVERLAP = 128
 
 
-class Clipped(nn.Module):
-    """What ships: the restorer with its output clipped to the value range."""
-
-    def __init__(self, net: Restorer):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        return self.net(x).clamp(0.0, 1.0)
-
-
-def load_run(run: str, which: str = "ema") -> tuple:
-    ck = load_checkpoint(RUNS / run / "last.pt")
-    net = Restorer(**ck["cfg"]["model"])
-    net.load_state_dict(ck[which])
-    return net.eval(), ck
-
-
-def export(net: Restorer, path: Path) -> Path:
-    return export_onnx(Clipped(net).eval(), (torch.rand(1, 3, 64, 64),), path, ["input"], ["output"], opset=17)
-
-
-def parity(net: Restorer, path: Path, h: int = 48, w: int = 80, seed: int = 0) -> float:
-    """Max abs difference PyTorch vs onnxruntime-node on a seeded random image of h x w."""
-    x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        ref = Clipped(net).eval()(x).numpy()
-    out = run_ort_node(Path(path), {"input": x.numpy()})["output"]
-    return float(np.abs(out - ref).max())
+def load_run(run: str) -> tuple:
+    """The run's restorer with its EMA weights (last.pt) and the checkpoint."""
+    return load_ema(RUNS / run / "last.pt", Restorer)
 
 
 def main():
@@ -75,8 +46,8 @@ def main():
 
     net, ck = load_run(args.run)
     path = MODELS / f"{args.id}.onnx"
-    export(net, path)
-    diffs = [parity(net, path, h, w, s) for s, (h, w) in enumerate([(48, 80), (64, 64), (112, 160)])]
+    export_restorer(net, path)
+    diffs = [restorer_parity(net, path, h, w, s) for s, (h, w) in enumerate([(48, 80), (64, 64), (112, 160)])]
     print(f"parity max abs diff vs onnxruntime-node: {max(diffs):.2e}", flush=True)
     if max(diffs) > 1e-4:
         raise SystemExit("parity check failed")

@@ -8,9 +8,13 @@ run's checkpoint and refuses to resume with a different prior.
 """
 import argparse
 import hashlib
+import sys
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revive_train.paths import portable
 
 
 def main():
@@ -22,7 +26,7 @@ def main():
     ck = torch.load(src, map_location="cpu")
     dst = Path(args.dst_dir).expanduser() / f"{ck['cfg']['run']}_ema_s{ck['step']:07d}.pt"
     dst.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"step": ck["step"], "ema": ck["ema"], "cfg": ck["cfg"], "source": str(src)}, dst)
+    torch.save({"step": ck["step"], "ema": ck["ema"], "cfg": ck["cfg"], "source": portable(src)}, dst)
     print(dst, hashlib.sha256(dst.read_bytes()).hexdigest())
 
 

@@ -17,20 +17,21 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import EMA, Logger, ROOT, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
+from revive_train.common import EMA, Logger, ROOT, RUNS, Checkpointer, ema_state, resume, run_args, setup_torch, train_step
+from revive_train.config import DiffusionConfig
 from revive_train.data import CropSampler
 from revive_train.diffusion import Schedule, q_sample
 from revive_train.unet import UNet
 
 
-def build_model(cfg: dict) -> UNet:
-    return UNet(**cfg["model"])
+def build_model(cfg: DiffusionConfig) -> UNet:
+    return UNet(**cfg.model)
 
 
-def sample_t(n: int, T: int, cfg: dict, gen: torch.Generator = None) -> torch.Tensor:
-    """Uniform integer t in [0, T), except a share drawn uniformly from cfg["t_focus"] = [lo, hi, share]."""
+def sample_t(n: int, T: int, cfg: DiffusionConfig, gen: torch.Generator = None) -> torch.Tensor:
+    """Uniform integer t in [0, T), except a share drawn uniformly from cfg.t_focus = [lo, hi, share]."""
     t = torch.randint(0, T, (n,), generator=gen)
-    focus = cfg.get("t_focus")
+    focus = cfg.t_focus
     if focus:
         lo, hi, share = focus
         m = torch.rand(n, generator=gen) < share
@@ -47,37 +48,37 @@ def loss_weight(t: torch.Tensor, abar: torch.Tensor, gamma: float) -> torch.Tens
 
 
 def main():
-    args, cfg = run_args()
+    args, cfg = run_args(DiffusionConfig)
     dev = setup_torch(cfg)
-    run_dir = RUNS / cfg["run"]
-    sched = Schedule(**cfg.get("schedule", {}))
+    run_dir = RUNS / cfg.run
+    sched = Schedule(**cfg.schedule)
 
     model = build_model(cfg).to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0)
-    ema = EMA(model, cfg["ema"])
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.0)
+    ema = EMA(model, cfg.ema)
     step, _ = resume(run_dir, model, ema, opt, dev, rng=True)
-    if step == 0 and cfg.get("init"):
-        sd = {k: v.float() for k, v in torch.load(ROOT / cfg["init"], map_location=dev)["ema"].items()}
+    if step == 0 and cfg.init:
+        sd, _ = ema_state(ROOT / cfg.init, dev)
         model.load_state_dict(sd)
         ema.model.load_state_dict(sd)
-        print(f"initialised from {cfg['init']}", flush=True)
-    sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"] + step,
-                                       color_jitter=cfg.get("color_jitter", 0.0))
+        print(f"initialised from {cfg.init}", flush=True)
+    sampler = CropSampler.from_folders(size=cfg.crop, p_rescale=cfg.p_rescale, seed=cfg.seed + step,
+                                       color_jitter=cfg.color_jitter)
     log = Logger(run_dir)
     abar = sched.alphas_cumprod.to(dev)
     t_start, run_loss = time.time(), []
     ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
-    while step < cfg["steps"]:
-        x0 = sampler.batch(cfg["batch"]).to(dev) * 2 - 1
+    while step < cfg.steps:
+        x0 = sampler.batch(cfg.batch).to(dev) * 2 - 1
         t = sample_t(x0.shape[0], sched.T, cfg).to(dev)
         noise = torch.randn_like(x0)
         xt = q_sample(x0, t, noise, sched)
-        w = loss_weight(t, abar, cfg.get("min_snr_gamma", 0))
+        w = loss_weight(t, abar, cfg.min_snr_gamma)
         loss = ((model(xt, t.float()) - noise).pow(2).mean((1, 2, 3)) * w).mean()
         lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         run_loss.append(loss.item())
-        if step % cfg.get("log_every", 50) == 0:
+        if step % cfg.log_every == 0:
             log.log(step=step, loss=sum(run_loss) / len(run_loss), lr=lr, grad_norm=gn,
                     sec_per_step=(time.time() - t_start) / len(run_loss))
             run_loss, t_start = [], time.time()

@@ -19,81 +19,70 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train.common import EMA, Logger, RUNS, Checkpointer, resume, run_args, setup_torch, train_step
+from revive_train.config import RestorerConfig, asdict
 from revive_train.data import CropSampler, val_crops
-from revive_train.degrade import degrade_batch
+from revive_train.degrade import degrade_batch, make_batch, step_seed
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
 from revive_train.diffusion import Schedule
 from revive_train.metrics import psnr
 from revive_train.restorer import Restorer
 
 
-def build_model(cfg: dict) -> Restorer:
-    return Restorer(**cfg["model"])
+def build_model(cfg: RestorerConfig) -> Restorer:
+    return Restorer(**cfg.model)
 
 
-def step_seed(seed: int, step: int, stream: int) -> int:
-    return (seed * 1_000_003 + step) * 8 + stream
-
-
-def make_batch(sampler: CropSampler, cfg: dict, step: int):
-    """(degraded, clean) for this step: a pure function of (cfg.seed, step)."""
-    sampler.rng = random.Random(step_seed(cfg["seed"], step, 0))
-    clean = sampler.batch(cfg["batch"])
-    p_gauss = cfg.get("p_gauss", 0.0) if step >= cfg.get("p_gauss_from", 0) else 0.0
-    deg = degrade_batch(clean, random.Random(step_seed(cfg["seed"], step, 1)), cfg.get("p_clean", 0.1), p_gauss)
-    return deg, clean
-
-
-def val_set(cfg: dict, n: int = 24):
-    crops = val_crops(size=cfg.get("val_crop", 128), folders=("val/cbsd68",), limit=n)
+def val_set(cfg: RestorerConfig, n: int = 24):
+    crops = val_crops(size=cfg.val_crop, folders=("val/cbsd68",), limit=n)
     deg = degrade_batch(crops, random.Random(4321), p_clean=0.0)
     return deg, crops
 
 
 def main():
-    args, cfg = run_args()
+    args, cfg = run_args(RestorerConfig)
     dev = setup_torch(cfg)
-    run_dir = RUNS / cfg["run"]
+    run_dir = RUNS / cfg.run
 
     model = build_model(cfg).to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=0.0)
-    ema = EMA(model, cfg["ema"])
-    lc = cfg["loss"]
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    ema = EMA(model, cfg.ema)
+    lc = cfg.loss
     unet, prior = None, None
-    if lc.get("lambda_nat", 0) or lc.get("lambda_sem", 0):
-        unet, prior = load_prior(Path(lc["prior"]).expanduser(), dev)
-        cfg["prior_info"] = prior
+    if lc.lambda_nat or lc.lambda_sem:
+        if not lc.prior:
+            raise SystemExit(f"{args.config}: loss.prior is needed when loss.lambda_nat or loss.lambda_sem is set")
+        unet, prior = load_prior(Path(lc.prior).expanduser(), dev)
+        cfg.prior_info = prior
         print(f"prior {prior}", flush=True)
-    crit = DiffLoss(unet, Schedule(), lc.get("t_min", 0), lc.get("t_max", 999), lc.get("lambda_nat", 0),
-                    lc.get("lambda_sem", 0), lc.get("pixel", "charbonnier")) if unet is not None else None
+    crit = DiffLoss(unet, Schedule(), lc.t_min, lc.t_max, lc.lambda_nat, lc.lambda_sem, lc.pixel) if unet is not None else None
     step, ck = resume(run_dir, model, ema, opt, dev)
-    if ck and prior and ck["cfg"].get("prior_info", {}).get("sha256") not in (None, prior["sha256"]):
+    if ck and prior and (ck["cfg"].get("prior_info") or {}).get("sha256") not in (None, prior["sha256"]):
         raise SystemExit(f"prior changed since this run started: {ck['cfg']['prior_info']} vs {prior}")
-    sampler = CropSampler.from_folders(size=cfg["crop"], p_rescale=cfg.get("p_rescale", 0.5), seed=cfg["seed"])
+    sampler = CropSampler.from_folders(size=cfg.crop, p_rescale=cfg.p_rescale, seed=cfg.seed)
     vdeg, vclean = val_set(cfg)
     log = Logger(run_dir)
-    log.log(event="start", step=step, config=cfg)
+    log.log(event="start", step=step, config=asdict(cfg))
     t_start, parts_acc = time.time(), []
     ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
-    while step < cfg["steps"]:
+    while step < cfg.steps:
         model.train()
         deg, clean = make_batch(sampler, cfg, step)
         deg, clean = deg.to(dev), clean.to(dev)
         out = model(deg)
         if crit is not None:
-            g = torch.Generator().manual_seed(step_seed(cfg["seed"], step, 2))
+            g = torch.Generator().manual_seed(step_seed(cfg.seed, step, 2))
             loss, parts = crit(out, clean, generator=g)
         else:
-            loss = pixel_loss(lc.get("pixel", "charbonnier"), out, clean)
+            loss = pixel_loss(lc.pixel, out, clean)
             parts = {"pix": loss.item()}
         lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         parts["loss"] = loss.item()
         parts_acc.append(parts)
-        if step % cfg.get("log_every", 50) == 0:
+        if step % cfg.log_every == 0:
             mean = {k: sum(p[k] for p in parts_acc) / len(parts_acc) for k in parts_acc[0]}
             extra = {}
-            if step % cfg.get("val_every", 500) == 0:
+            if step % cfg.val_every == 0:
                 with torch.no_grad():
                     extra["val_psnr"] = psnr(ema.model(vdeg.to(dev)).clamp(0, 1), vclean.to(dev))
                     extra["val_psnr_input"] = psnr(vdeg, vclean)

@@ -13,45 +13,12 @@ import { InferenceGate } from './inference/gate';
 import { availableProviders, SessionCache } from './inference/session';
 import { collectInputs, runRestoreJob } from './jobs/batch';
 import { checkModels, loadManifest } from './models/manifest';
-import { refineServiceFactory } from './refine';
+import { engineRefineBackend } from './refine/backend';
+import { RefineRunner, type RefineBackend } from './refine/runner';
 
 /** One message of the engine: which stream (the EV channel names' tail) and the event. */
 export type EngineMessage = { channel: 'job'; event: JobEvent } | { channel: 'refine'; event: RefineEvent };
 export type EngineListener = (m: EngineMessage) => void;
-
-/** What a refine backend gets from the service. */
-export interface RefineHost {
-  modelsDir: string;
-  userDataDir: string;
-  sessions: SessionCache;
-  /** The engine's one-inference-at-a-time gate, shared with restore: refine jobs take it for their run. */
-  gate: InferenceGate;
-  emit(e: RefineEvent): void;
-  /** Records the provider a refine job got, for getInfo().lastProvider. */
-  setLastProvider(r: ProviderReport): void;
-  getSettings(): Promise<Settings>;
-}
-
-/** The SDEdit side of the API (src/core/refine provides one). */
-export interface RefineRunner {
-  startRefine(req: RefineRequest): Promise<{ jobId: string }>;
-  getRefineResult(jobId: string): Promise<RefineRound>;
-  saveRound(roundId: string, outPath: string): Promise<string>;
-  cancelRefine(jobId: string): Promise<void>;
-  dispose?(): Promise<void> | void;
-}
-
-export type RefineRunnerFactory = (host: RefineHost) => RefineRunner;
-
-/** The refine backend used when the constructor is given none. src/core/refine plugs its factory in here. */
-const defaultRefineFactory: RefineRunnerFactory | null = refineServiceFactory;
-
-const refineUnavailable: RefineRunner = {
-  startRefine: () => Promise.reject(new Error('Refine is not available in this build.')),
-  getRefineResult: () => Promise.reject(new Error('Refine is not available in this build.')),
-  saveRound: () => Promise.reject(new Error('Refine is not available in this build.')),
-  cancelRefine: () => Promise.resolve(),
-};
 
 export interface EngineServiceOptions {
   modelsDir: string;
@@ -60,8 +27,11 @@ export interface EngineServiceOptions {
   version?: string;
   /** Shared session cache (default: a new one). */
   sessions?: SessionCache;
-  /** The refine backend (default: src/core/refine's); null = none (refine calls reject). */
-  refine?: RefineRunnerFactory | null;
+  /**
+   * Where refine jobs get photos and the diffusion model (default: engineRefineBackend over this service's models,
+   * sessions and quality setting; tests pass a stub); null = no refine (its calls reject).
+   */
+  refineBackend?: RefineBackend | null;
 }
 
 export const SETTINGS_FILE = 'settings.json';
@@ -103,27 +73,27 @@ export class EngineService {
   private lastProvider: ProviderReport | null = null;
   private settings: Settings | null = null;
   private settingsWrite: Promise<unknown> = Promise.resolve();
-  private readonly refine: RefineRunner;
+  /** The refine jobs and their rounds (null when built without refine). */
+  readonly refine: RefineRunner | null;
 
   constructor(opts: EngineServiceOptions) {
     this.modelsDir = path.resolve(opts.modelsDir);
     this.userDataDir = path.resolve(opts.userDataDir);
     this.sessions = opts.sessions ?? new SessionCache();
     this.version = opts.version ?? findVersion(path.dirname(this.modelsDir));
-    const factory = opts.refine === undefined ? defaultRefineFactory : opts.refine;
-    this.refine = factory
-      ? factory({
-          modelsDir: this.modelsDir,
-          userDataDir: this.userDataDir,
-          sessions: this.sessions,
-          gate: this.gate,
-          emit: (event) => this.emit({ channel: 'refine', event }),
-          setLastProvider: (r) => {
-            this.lastProvider = r;
-          },
-          getSettings: () => this.getSettings(),
-        })
-      : refineUnavailable;
+    const backend =
+      opts.refineBackend === undefined
+        ? engineRefineBackend({
+            modelsDir: this.modelsDir,
+            sessions: this.sessions,
+            quality: async () => (await this.getSettings()).quality,
+          })
+        : opts.refineBackend;
+    this.refine = backend ? new RefineRunner(backend, { gate: this.gate }) : null;
+    this.refine?.onEvent((event) => {
+      if (event.type === 'provider') this.lastProvider = event.report;
+      this.emit({ channel: 'refine', event });
+    });
   }
 
   // ---- events ----
@@ -264,34 +234,41 @@ export class EngineService {
     this.jobs.get(jobId)?.controller.abort();
   }
 
-  /** Resolves when the job has finished (its 'done' event was emitted); at once for an unknown job. */
+  /** Resolves when the job (restore or refine) has finished (its 'done' event was emitted); at once for an unknown job. */
   async waitForJob(jobId: string): Promise<void> {
-    await this.jobs.get(jobId)?.done;
+    const restore = this.jobs.get(jobId);
+    if (restore) return restore.done;
+    await this.refine?.wait(jobId).catch(() => undefined);
   }
 
-  // ---- refine (delegated to the RefineRunner) ----
+  // ---- refine jobs (one RefineRunner; each job takes the gate for its run) ----
 
-  startRefine(req: RefineRequest): Promise<{ jobId: string }> {
-    return this.refine.startRefine(req);
+  private get refiner(): RefineRunner {
+    if (!this.refine) throw new Error('Refine is not available in this build.');
+    return this.refine;
   }
 
-  getRefineResult(jobId: string): Promise<RefineRound> {
-    return this.refine.getRefineResult(jobId);
+  async startRefine(req: RefineRequest): Promise<{ jobId: string }> {
+    return { jobId: this.refiner.start(req) };
   }
 
-  saveRound(roundId: string, outPath: string): Promise<string> {
-    return this.refine.saveRound(roundId, outPath);
+  async getRefineResult(jobId: string): Promise<RefineRound> {
+    return this.refiner.getResult(jobId);
   }
 
-  cancelRefine(jobId: string): Promise<void> {
-    return this.refine.cancelRefine(jobId);
+  async saveRound(roundId: string, outPath: string): Promise<string> {
+    return this.refiner.saveRound(roundId, outPath);
+  }
+
+  async cancelRefine(jobId: string): Promise<void> {
+    this.refine?.cancel(jobId);
   }
 
   /** Cancels every job, waits for them and releases the sessions. */
   async dispose(): Promise<void> {
     for (const j of this.jobs.values()) j.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done.catch(() => undefined)));
-    await this.refine.dispose?.();
+    this.refine?.dispose();
     await this.sessions.dispose();
     this.listeners.clear();
   }

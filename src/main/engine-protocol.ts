@@ -1,54 +1,11 @@
-// The messages between Electron's main process and the utility process that hosts the EngineService, and both ends of
-// the conversation over any port-like object (Electron's UtilityProcess / process.parentPort in the app, a pair of
-// in-memory ports in the tests). No electron import. Messages are structured-cloned, so Uint8Array passes as is.
+// Main's end of the conversation with the utility process that hosts the EngineService (src/electron-utility): an
+// EngineApi whose calls travel over a port-like object (Electron's UtilityProcess in the app, in-memory ports in the
+// tests). The messages and the host's end are src/core/host.ts. No electron import.
+import type { FromHost, ToHost } from '../core/host';
 import type { EngineMessage } from '../core/service';
-import { ENGINE_METHODS, type EngineApi, type EngineMethod, IPC, isEngineMethod } from '../shared/ipc';
+import { ENGINE_METHODS, type EngineApi, type EngineMethod, IPC } from '../shared/ipc';
 
-export type ToHost = { kind: 'call'; id: number; method: EngineMethod; args: unknown[] };
-export type FromHost =
-  | { kind: 'ready' }
-  | { kind: 'result'; id: number; ok: true; value: unknown }
-  | { kind: 'result'; id: number; ok: false; error: string }
-  | { kind: 'event'; message: EngineMessage };
-
-/** The engine as the host serves it: the API plus an event source (EngineService satisfies it). */
-export interface HostedEngine extends EngineApi {
-  on(listener: (m: EngineMessage) => void): () => void;
-}
-
-/** What the host needs of its port (process.parentPort: messages arrive as { data }). */
-export interface HostPort {
-  on(event: 'message', listener: (e: { data: unknown }) => void): unknown;
-  postMessage(message: FromHost): void;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message || e.name;
-  return String(e);
-}
-
-/** Serves `engine` on `port`: answers every call with one result and forwards every engine event. */
-export function serveEngine(port: HostPort, engine: HostedEngine): () => void {
-  const off = engine.on((message) => port.postMessage({ kind: 'event', message }));
-  port.on('message', (e) => {
-    const m = e?.data as Partial<ToHost> | undefined;
-    if (!m || m.kind !== 'call' || typeof m.id !== 'number') return;
-    const id = m.id;
-    if (!isEngineMethod(m.method) || !Array.isArray(m.args)) {
-      port.postMessage({ kind: 'result', id, ok: false, error: `The engine has no method ${String(m.method)}.` });
-      return;
-    }
-    const fn = engine[m.method] as (...a: unknown[]) => Promise<unknown>;
-    Promise.resolve()
-      .then(() => fn.apply(engine, m.args as unknown[]))
-      .then(
-        (value) => port.postMessage({ kind: 'result', id, ok: true, value }),
-        (err) => port.postMessage({ kind: 'result', id, ok: false, error: errorText(err) }),
-      );
-  });
-  port.postMessage({ kind: 'ready' });
-  return off;
-}
+export { argValue, type FromHost, type HostedEngine, type HostPort, serveEngine, type ToHost } from '../core/host';
 
 /** What the client needs of the child (Electron's UtilityProcess: messages arrive as the data itself). */
 export interface ChildPort {
@@ -178,11 +135,4 @@ export class EngineClient {
   activeJobs(): string[] {
     return [...this.running.keys()];
   }
-}
-
-/** `--name=value` from an argument list (the utility process's process.argv). */
-export function argValue(argv: readonly string[], name: string): string | undefined {
-  const prefix = `--${name}=`;
-  const hit = argv.find((a) => a.startsWith(prefix));
-  return hit === undefined ? undefined : hit.slice(prefix.length);
 }

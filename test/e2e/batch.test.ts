@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppUnderTest, CBSD68, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+import { type AppUnderTest, CROPS, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
 let tmp: string;
 let photos: string;
 let out: string;
 let app: AppUnderTest;
-const GOOD = ['h.png', 'g.png', 'nested/102061.png'];
+const GOOD = ['h.png', 'g.png', 'nested/crop-2.png'];
 const BAD = 'torn-scan.jpg';
 
 beforeAll(async () => {
@@ -22,7 +22,7 @@ beforeAll(async () => {
   // real photos, read in place through links; one of them in a subfolder
   fs.symlinkSync(path.join(OLD_PHOTOS, 'h.png'), path.join(photos, 'h.png'));
   fs.symlinkSync(path.join(OLD_PHOTOS, 'g.png'), path.join(photos, 'g.png'));
-  fs.symlinkSync(path.join(CBSD68, '102061.png'), path.join(photos, 'nested/102061.png'));
+  fs.symlinkSync(path.join(CROPS, 'crop-2.png'), path.join(photos, 'nested/crop-2.png'));
   // a damaged file: the first 2 KB of a real JPEG, as a scan cut short
   const jpeg = await sharp(path.join(OLD_PHOTOS, 'a.png')).jpeg({ quality: 90 }).toBuffer();
   fs.writeFileSync(path.join(photos, BAD), jpeg.subarray(0, 2048));
@@ -51,7 +51,7 @@ describe('batch a folder', () => {
     const rows = page.getByTestId('queue-item');
     await expect.poll(() => rows.count()).toBe(4);
     const names = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
-    expect(names.sort()).toEqual(['102061.png', 'g.png', 'h.png', BAD].sort());
+    expect(names.sort()).toEqual(['crop-2.png', 'g.png', 'h.png', BAD].sort());
     await expect.poll(() => page.getByTestId('restore').textContent()).toMatch(/Restore 4 photos/);
 
     await page.getByTestId('restore').click();

@@ -4,12 +4,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+import { type AppUnderTest, CROPS, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
 let tmp: string;
 let out: string;
 let app: AppUnderTest;
-const PHOTOS = ['b.png', 'c.png', 'd.png', 'e.png', 'f.png', 'g.png'].map((f) => path.join(OLD_PHOTOS, f));
+// six real photos: the four old photos of samples/ (as PNG) and two CBSD68-sized crops of them
+const PHOTOS = [
+  ...['b.png', 'g.png', 'h.png', 'a.png'].map((f) => path.join(OLD_PHOTOS, f)),
+  ...['crop-1.png', 'crop-3.png'].map((f) => path.join(CROPS, f)),
+];
 
 beforeAll(async () => {
   tmp = tmpDir('e2e-cancel');

@@ -21,9 +21,7 @@ export const RENDERER = path.join(ROOT, 'out/renderer');
  * REVIVE_E2E_MODELS=test/fixtures/models runs the UI against the tiny fixture models instead, for quick iteration.
  */
 export const MODELS = path.resolve(ROOT, process.env.REVIVE_E2E_MODELS ?? 'models');
-export const DATASETS = path.resolve(ROOT, '../shared/datasets');
-export const OLD_PHOTOS = path.join(DATASETS, 'old-photos');
-export const CBSD68 = path.join(DATASETS, 'val/cbsd68');
+export { CROPS, OLD_PHOTOS } from '../helpers/photos';
 export const CHROMIUM = process.env.REVIVE_CHROMIUM ?? '/usr/bin/chromium';
 /** Where the tests' screenshots go (to look at when one fails); docs-screenshots.shots.ts (npm run screenshots) writes docs/app-*.png. */
 export const SHOTS = path.join(ROOT, 'test/.tmp/e2e-shots');

@@ -10,19 +10,7 @@ import sharp from 'sharp';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, '../..');
 export const IMAGE_FIXTURES = path.join(REPO, 'test/fixtures/images');
-export const SHARED = path.resolve(REPO, '../shared/datasets');
-export const OLD_PHOTOS = path.join(SHARED, 'old-photos');
-export const CBSD68 = path.join(SHARED, 'val/cbsd68');
-
-/** PNG files of a dataset folder (sorted), or [] when the folder is not on this machine. */
-export function datasetPngs(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.toLowerCase().endsWith('.png'))
-    .sort()
-    .map((f) => path.join(dir, f));
-}
+export { crops, OLD_PHOTOS, oldPhotos } from './photos';
 
 /** A fresh temp folder; remove it with the returned cleanup. */
 export function makeTmpDir(prefix = 'revive-img-'): { dir: string; cleanup: () => void } {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cbsd68, FIXTURES, rmrf, tmpDir } from '../unit/restore-helpers';
+import { crops, FIXTURES, rmrf, tmpDir } from '../unit/restore-helpers';
 import { spawn } from 'node:child_process';
 import { buildCli, ROOT, runNode } from './cli-helpers';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   cli = await buildCli(path.join(tmp, 'out'));
   photos = path.join(tmp, 'photos');
   fs.mkdirSync(path.join(photos, 'nested'), { recursive: true });
-  const [a, b, c] = cbsd68(3);
+  const [a, b, c] = crops(3);
   await sharp(a).extract({ left: 0, top: 0, width: 160, height: 120 }).png().toFile(path.join(photos, 'a.png'));
   await sharp(b).extract({ left: 0, top: 0, width: 120, height: 160 }).jpeg({ quality: 92 }).toFile(path.join(photos, 'nested', 'b.jpg'));
   await sharp(c).extract({ left: 0, top: 0, width: 100, height: 100 }).webp().toFile(path.join(photos, 'c.webp'));
@@ -81,7 +81,7 @@ describe('built CLI bundle', () => {
     fs.mkdirSync(dir, { recursive: true });
     await sharp(path.join(photos, 'a.png')).toFile(path.join(dir, '1-small.png'));
     // a 6 MP photo in 32 px tiles: long enough to be interrupted in the middle
-    await sharp(cbsd68(1)[0]).resize(3000, 2000).jpeg().toFile(path.join(dir, '2-big.jpg'));
+    await sharp(crops(1)[0]).resize(3000, 2000).jpeg().toFile(path.join(dir, '2-big.jpg'));
     const out = path.join(tmp, 'sigint-out');
     const child = spawn(process.execPath, [cli, 'restore', dir, '--out', out, '--json', '--tile', '32'], {
       cwd: ROOT,

@@ -93,7 +93,7 @@ beforeAll(async () => {
     r.pyDraws = JSON.parse(fs.readFileSync(path.join(dir, `${c.name}.out.bin.json`), 'utf8')).draws;
   }
   pyTimesteps = JSON.parse(fs.readFileSync(spec.timesteps_out, 'utf8'));
-});
+}, 300_000);
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cbsd68, FIXTURES, rmrf, tmpDir } from '../unit/restore-helpers';
+import { crops, FIXTURES, rmrf, tmpDir } from '../unit/restore-helpers';
 import { buildCli, runNode } from './cli-helpers';
 
 const tmp = tmpDir('memory');
@@ -17,7 +17,7 @@ beforeAll(async () => {
   cli = await buildCli(path.join(tmp, 'out'));
   big = path.join(tmp, 'big-50mp.jpg');
   // a real photo scaled up to 50 MP (JPEG, as a scanner or camera would give)
-  await sharp(cbsd68(1)[0]).resize(W, H, { fit: 'fill' }).jpeg({ quality: 85 }).toFile(big);
+  await sharp(crops(1)[0]).resize(W, H, { fit: 'fill' }).jpeg({ quality: 85 }).toFile(big);
 }, 120_000);
 afterAll(() => rmrf(tmp));
 

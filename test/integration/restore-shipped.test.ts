@@ -8,7 +8,7 @@ import { SessionCache } from '../../src/core/inference/session';
 import { getModel, loadManifest } from '../../src/core/models/manifest';
 import { restoreImage } from '../../src/core/restore/restore';
 import type { Manifest, RestoreModel } from '../../src/shared/types';
-import { cbsd68, loadRgb, maxAbsDiff, ROOT, type RawImage } from '../unit/restore-helpers';
+import { crops, loadRgb, maxAbsDiff, ROOT, type RawImage } from '../unit/restore-helpers';
 
 const MODELS = path.join(ROOT, 'models');
 const sessions = new SessionCache();
@@ -39,14 +39,14 @@ it('ships the two restore models, the pixel-loss one as the default', async () =
 describe.each(['restore-naf32-v2', 'restore-naf32-natural-v2'])('shipped restore model %s', (id) => {
   it('tiles seamlessly with its manifest overlap: tiled matches untiled within 2 levels on real photos', async () => {
     const { model, session } = await open(id);
-    for (const file of cbsd68(2)) {
+    for (const file of crops(2)) {
       const img = await loadRgb(file);
       const whole = await restoreImage(img, model, session, { tile: Infinity });
       const tiled = await restoreImage(img, model, session, { tile: 256 });
       expect(tiled.stats.tiles).toBeGreaterThan(1);
       expect(maxAbsDiff(whole.image, tiled.image)).toBeLessThanOrEqual(2 / 255);
       // a narrow overlap (32 px) fails the same check: it can fail
-      if (file === cbsd68(2)[0]) {
+      if (file === crops(2)[0]) {
         const narrow = await restoreImage(img, { ...model, receptive_overlap: 32 }, session, { tile: 256 });
         expect(maxAbsDiff(whole.image, narrow.image)).toBeGreaterThan(2 / 255);
       }
@@ -55,7 +55,7 @@ describe.each(['restore-naf32-v2', 'restore-naf32-natural-v2'])('shipped restore
 
   it('brings a noisy, faded photo closer to its original', async () => {
     const { model, session } = await open(id);
-    const file = cbsd68(2)[1];
+    const file = crops(2)[1];
     const clean = await loadRgb(file);
     // seeded degradation: contrast loss + lifted blacks + Gaussian noise (sigma 15)
     let seed = 7;

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionCache } from '../../src/core/inference/session';
 import type { ManifestModel } from '../../src/shared/types';
-import { cbsd68, rmrf, ROOT, tmpDir } from '../unit/restore-helpers';
+import { crops, rmrf, ROOT, tmpDir } from '../unit/restore-helpers';
 import { buildCli, runNode } from './cli-helpers';
 
 const MODELS = path.join(ROOT, 'models');
@@ -83,7 +83,7 @@ describe('revive restore --device webgpu', () => {
   let cli: string;
   beforeAll(async () => {
     cli = await buildCli(path.join(tmp, 'out'));
-    await sharp(cbsd68(1)[0]).extract({ left: 100, top: 60, width: 72, height: 56 }).png().toFile(path.join(tmp, 'photo.png'));
+    await sharp(crops(1)[0]).extract({ left: 100, top: 60, width: 72, height: 56 }).png().toFile(path.join(tmp, 'photo.png'));
   }, 120_000);
   afterAll(() => rmrf(tmp));
 

@@ -7,7 +7,7 @@ import type { CliIO } from '../../src/cli/io';
 import { runCli } from '../../src/cli/main';
 import { parseRestoreArgs } from '../../src/cli/restore';
 import { availableProviders } from '../../src/core/inference/session';
-import { cbsd68, copyFixtureModels, FIXTURES, ROOT, rmrf, tmpDir } from './restore-helpers';
+import { crops, copyFixtureModels, FIXTURES, ROOT, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('cli');
 afterAll(() => rmrf(tmp));
@@ -38,7 +38,7 @@ let folder: string;
 beforeAll(async () => {
   folder = path.join(tmp, 'box');
   fs.mkdirSync(path.join(folder, 'b'), { recursive: true });
-  const [a, b] = cbsd68(2);
+  const [a, b] = crops(2);
   await sharp(a).extract({ left: 40, top: 40, width: 100, height: 70 }).png().toFile(path.join(folder, 'a.png'));
   await sharp(b).extract({ left: 0, top: 0, width: 90, height: 90 }).jpeg().toFile(path.join(folder, 'b', 'c.jpg'));
   fs.writeFileSync(path.join(folder, 'broken.jpg'), Buffer.from('definitely not a jpeg'));

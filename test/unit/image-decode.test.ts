@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, probeImage } from '../../src/core/image/decode';
 import {
   at,
-  CBSD68,
-  datasetPngs,
+  crops,
+  oldPhotos,
   fromRaw,
   IMAGE_FIXTURES,
   makeTmpDir,
   maxAbsDiff,
-  OLD_PHOTOS,
   p3ToSrgb,
   pattern,
   pixels,
@@ -361,9 +360,9 @@ describe('HEIC (heic-decode)', () => {
   });
 });
 
-describe('real photos (shared datasets, read in place)', () => {
-  const old = datasetPngs(OLD_PHOTOS);
-  const cbsd = datasetPngs(CBSD68).slice(0, 3);
+describe('real photos (test/helpers/photos.ts, from samples/)', () => {
+  const old = oldPhotos();
+  const cbsd = crops(3);
 
   it('old photos decode to what sharp reads, alpha and density kept', async () => {
     for (const file of old) {
@@ -383,7 +382,7 @@ describe('real photos (shared datasets, read in place)', () => {
     }
   });
 
-  it('CBSD68 photos decode exactly', async () => {
+  it('CBSD68-sized crops decode exactly', async () => {
     for (const file of cbsd) {
       const img = await decodeImage(file);
       const ref = await sharp(file).removeAlpha().raw().toBuffer();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/core/image/decode';
 import { createImageLike, toPlanarFloat, writePlanarFloat } from '../../src/core/image/planar';
 import type { DecodedImage, ImageMeta } from '../../src/core/image/types';
-import { CBSD68, datasetPngs } from '../helpers/images';
+import { crops } from '../helpers/images';
 
 const meta = (bitDepth: 8 | 16): ImageMeta => ({
   format: 'png',
@@ -110,7 +110,7 @@ it('createImageLike shares alpha and meta, not the pixels', () => {
 });
 
 it('a real photo survives the float round trip exactly, in tiles', async () => {
-  const img = await decodeImage(datasetPngs(CBSD68)[0]);
+  const img = await decodeImage(crops(1)[0]);
   const out = createImageLike(img);
   const T = 64;
   const buf = new Float32Array(3 * T * T);

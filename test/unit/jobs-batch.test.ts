@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionCache } from '../../src/core/inference/session';
 import { collectInputs, planOutputs, runRestoreJob } from '../../src/core/jobs/batch';
 import type { JobEvent, JobRequest, RestoreSettings } from '../../src/shared/types';
-import { cbsd68, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
+import { crops, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('jobs');
 const sessions = new SessionCache({ threads: 1 });
@@ -28,7 +28,7 @@ beforeAll(async () => {
   album = path.join(tmp, 'album');
   fs.mkdirSync(path.join(album, 'summer', 'beach'), { recursive: true });
   fs.mkdirSync(path.join(album, '.thumbs'), { recursive: true });
-  const [a, b, c] = cbsd68(3);
+  const [a, b, c] = crops(3);
   const crop = (f: string) => sharp(f).extract({ left: 0, top: 0, width: 120, height: 90 });
   await crop(a).png().toFile(path.join(album, 'one.png'));
   await crop(b).jpeg({ quality: 90 }).toFile(path.join(album, 'summer', 'two.jpg'));

@@ -133,7 +133,7 @@ describe('EngineClient + serveEngine', () => {
     const service = new EngineService({
       modelsDir: path.resolve(__dirname, '../fixtures/models'),
       userDataDir: path.join(tmp, 'user'),
-      refine: null,
+      refineBackend: null,
     });
     const client = new EngineClient(() => {
       serveEngine(port, service);

@@ -1,10 +1,13 @@
 // The layer rules of docs/ARCHITECTURE.md (eslint.config.js, no-restricted-imports per folder), checked by linting
 // deliberately bad snippets, so the rules cannot silently rot; and good ones, so they do not over-reach.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '../..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { LAYERS } = require('../../eslint.config.js') as { LAYERS: Record<string, unknown[]> };
 let eslint: ESLint;
 
 beforeAll(() => {
@@ -66,9 +69,24 @@ describe('layer rules', () => {
     for (const [file, code] of ok) expect(await layerErrors(file, code), file).toEqual([]);
   });
 
-  it('passes on the real sources of the app layers', async () => {
-    const results = await eslint.lintFiles(['src/shared', 'src/main', 'src/preload', 'src/renderer']);
+  it('passes on the real sources of every layer', async () => {
+    const results = await eslint.lintFiles(Object.keys(LAYERS));
     const problems = results.flatMap((r) => r.messages.map((m) => `${path.relative(ROOT, r.filePath)}:${m.line} ${m.ruleId} ${m.message}`));
     expect(problems).toEqual([]);
+  });
+
+  it('every source file is in a layer with its rule', async () => {
+    const files = (fs.readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[])
+      .filter((f) => /\.(ts|js|mjs|cjs|svelte)$/.test(f))
+      .map((f) => `src/${f.split(path.sep).join('/')}`);
+    expect(files.length).toBeGreaterThan(50);
+    const layerOf = (f: string) => Object.keys(LAYERS).find((dir) => f.startsWith(`${dir}/`));
+    expect(files.filter((f) => !layerOf(f))).toEqual([]);
+    // and the rule really applies to each of them (eslint's resolved config has the layer's no-restricted-imports)
+    for (const f of files) {
+      const config = await eslint.calculateConfigForFile(path.join(ROOT, f));
+      const rule = config.rules?.['no-restricted-imports'];
+      expect(rule?.[1]?.patterns, f).toEqual(LAYERS[layerOf(f)!]);
+    }
   });
 });

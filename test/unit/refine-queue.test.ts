@@ -11,7 +11,7 @@ import type { EpsModel } from '../../src/core/refine/tiles';
 import { EngineService } from '../../src/core/service';
 import type { JobEvent, RefineEvent, RefineSettings } from '../../src/shared/types';
 import { discStrokes, fixtureEntry } from './refine-helpers';
-import { cbsd68, FIXTURES, rmrf, tmpDir } from './restore-helpers';
+import { crops, FIXTURES, rmrf, tmpDir } from './restore-helpers';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const settings: RefineSettings = { strength: 0.5, steps: 3, repeats: 1, seed: 1, eta: 0, device: 'cpu' };
@@ -162,7 +162,7 @@ describe('EngineService: restore and refine share one gate', () => {
   beforeAll(async () => {
     service = new EngineService({ modelsDir: FIXTURES, userDataDir: path.join(tmp, 'user') });
     photo = path.join(tmp, 'a.png');
-    await sharp(cbsd68(1)[0]).extract({ left: 0, top: 0, width: W, height: H }).png().toFile(photo);
+    await sharp(crops(1)[0]).extract({ left: 0, top: 0, width: W, height: H }).png().toFile(photo);
   });
   afterAll(async () => {
     await service.dispose();

@@ -11,7 +11,7 @@ import { runRestoreJob } from '../../src/core/jobs/batch';
 import { restoreOnDevice, smallerTile } from '../../src/core/restore/device';
 import { restoreImage } from '../../src/core/restore/restore';
 import type { JobEvent, ProviderReport } from '../../src/shared/types';
-import { cbsd68, FIXTURES, loadRgb, maxAbsDiff, restoreEntry, rmrf, tmpDir } from './restore-helpers';
+import { crops, FIXTURES, loadRgb, maxAbsDiff, restoreEntry, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('gpu-memory');
 afterAll(() => rmrf(tmp));
@@ -56,7 +56,7 @@ describe('GPU out of memory', () => {
   it('redoes the photo with half-size tiles, gives the same result as the CPU with those tiles, and remembers', async () => {
     const seen: number[] = [];
     const sessions = gpuWithMemory(64, seen);
-    const img = await loadRgb(cbsd68(1)[0], { left: 0, top: 0, width: 200, height: 150 });
+    const img = await loadRgb(crops(1)[0], { left: 0, top: 0, width: 200, height: 150 });
     const s = await sessions.get(FIXTURES, model, 'auto');
     expect(s.provider).toBe('cuda');
     const reports: ProviderReport[] = [];
@@ -80,7 +80,7 @@ describe('GPU out of memory', () => {
 
   it('when even the smallest tile does not fit, the CPU restores the photo; a batch does not fail it', async () => {
     const sessions = gpuWithMemory(0);
-    const img = await loadRgb(cbsd68(1)[0], { left: 0, top: 0, width: 120, height: 90 });
+    const img = await loadRgb(crops(1)[0], { left: 0, top: 0, width: 120, height: 90 });
     const s = await sessions.get(FIXTURES, model, 'cuda');
     const reports: ProviderReport[] = [];
     const r = await restoreOnDevice(img, model, { sessions, modelsDir: FIXTURES, session: s, onReport: (x) => reports.push(x) });
@@ -92,7 +92,7 @@ describe('GPU out of memory', () => {
 
     // through a whole job: the photo is written, and the last provider event says the CPU did it and why
     const photo = path.join(tmp, 'big.png');
-    await sharp(cbsd68(2)[1]).extract({ left: 0, top: 0, width: 160, height: 120 }).png().toFile(photo);
+    await sharp(crops(2)[1]).extract({ left: 0, top: 0, width: 160, height: 120 }).png().toFile(photo);
     const events: JobEvent[] = [];
     const summary = await runRestoreJob(
       { inputs: [photo], outDir: path.join(tmp, 'out'), settings: { device: 'cuda', strength: 1, format: 'png', quality: 90 } },
@@ -110,7 +110,7 @@ describe('GPU out of memory', () => {
       return new Proxy(cpu, { get: (t, p) => (p === 'run' ? async () => Promise.reject(new Error('device hung')) : Reflect.get(t, p)) });
     };
     const sessions = new SessionCache({ factory, platform: 'linux', probe: () => null });
-    const img = await loadRgb(cbsd68(1)[0], { left: 0, top: 0, width: 64, height: 64 });
+    const img = await loadRgb(crops(1)[0], { left: 0, top: 0, width: 64, height: 64 });
     const s = await sessions.get(FIXTURES, model, 'cuda');
     await expect(restoreOnDevice(img, model, { sessions, modelsDir: FIXTURES, session: s })).rejects.toThrow('device hung');
     await sessions.dispose();

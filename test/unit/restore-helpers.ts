@@ -1,5 +1,5 @@
-// Shared by the engine tests (models, sessions, tiling, restore, jobs, service, CLI): fixture models, real images
-// from the shared datasets (read in place), temp folders under test/.tmp.
+// Shared by the engine tests (models, sessions, tiling, restore, jobs, service, CLI): fixture models, real photos
+// (test/helpers/photos.ts, made from samples/), temp folders under test/.tmp.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,7 @@ import type { Manifest, RestoreModel } from '../../src/shared/types';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const FIXTURES = path.join(ROOT, 'test/fixtures/models');
-export const DATASETS = path.resolve(ROOT, '../shared/datasets');
-export const CBSD68 = path.join(DATASETS, 'val/cbsd68');
-export const OLD_PHOTOS = path.join(DATASETS, 'old-photos');
+export { crops, OLD_PHOTOS } from '../helpers/photos';
 
 export function fixtureManifest(): Manifest {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as Manifest;
@@ -74,13 +72,5 @@ export function maxAbsDiff(a: RawImage, b: RawImage): number {
   return m / max;
 }
 
-export function cbsd68(n = 1): string[] {
-  return fs
-    .readdirSync(CBSD68)
-    .filter((f) => f.endsWith('.png'))
-    .sort()
-    .slice(0, n)
-    .map((f) => path.join(CBSD68, f));
-}
 
 export const cpus = os.cpus().length;

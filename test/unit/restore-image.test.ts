@@ -3,7 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isCancel, planFor, restoreImage } from '../../src/core/restore/restore';
 import type { RestoreModel } from '../../src/shared/types';
-import { cbsd68, FIXTURES, loadRgb, maxAbsDiff, type RawImage, restoreEntry, to16 } from './restore-helpers';
+import { crops, FIXTURES, loadRgb, maxAbsDiff, type RawImage, restoreEntry, to16 } from './restore-helpers';
 
 const flat = restoreEntry('restore-fixture');
 const unet = restoreEntry('restore-fixture-unet');
@@ -17,7 +17,7 @@ beforeAll(async () => {
       intraOpNumThreads: 1,
     });
   }
-  photo = await loadRgb(cbsd68(1)[0]);
+  photo = await loadRgb(crops(1)[0]);
 });
 
 describe('restoreImage: tiled equals untiled', () => {
@@ -63,7 +63,7 @@ describe('restoreImage: tiled equals untiled', () => {
       [7, 130],
       [131, 9],
     ]) {
-      const img = await loadRgb(cbsd68(1)[0], { left: 10, top: 20, width: w, height: h });
+      const img = await loadRgb(crops(1)[0], { left: 10, top: 20, width: w, height: h });
       const alpha = new Uint8Array(w * h).fill(200);
       const withAlpha = { ...img, alpha };
       for (const m of [flat, unet]) {
@@ -84,7 +84,7 @@ describe('restoreImage: tiled equals untiled', () => {
 });
 
 describe('restoreImage: strength, progress, cancel, value range', () => {
-  const crop = () => loadRgb(cbsd68(2)[1], { left: 0, top: 0, width: 200, height: 150 });
+  const crop = () => loadRgb(crops(2)[1], { left: 0, top: 0, width: 200, height: 150 });
 
   it('strength 0 gives the input, 0.5 the midpoint of input and full result', async () => {
     const img = await crop();

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineService, type EngineMessage, type RefineRunnerFactory, SETTINGS_FILE } from '../../src/core/service';
+import type { RefineBackend } from '../../src/core/refine/runner';
+import { scheduleFromManifest } from '../../src/core/refine/schedule';
+import { EngineService, type EngineMessage, SETTINGS_FILE } from '../../src/core/service';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import type { JobEvent } from '../../src/shared/types';
-import { cbsd68, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
+import { discStrokes, fixtureEntry } from './refine-helpers';
+import { crops, copyFixtureModels, FIXTURES, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('service');
 let photos: string;
@@ -19,7 +22,7 @@ const make = (opts: Partial<ConstructorParameters<typeof EngineService>[0]> = {}
 beforeAll(async () => {
   photos = path.join(tmp, 'photos');
   fs.mkdirSync(path.join(photos, 'sub'), { recursive: true });
-  const [a, b] = cbsd68(2);
+  const [a, b] = crops(2);
   await sharp(a).extract({ left: 0, top: 0, width: 96, height: 64 }).png().toFile(path.join(photos, 'a.png'));
   await sharp(b).extract({ left: 0, top: 0, width: 80, height: 60 }).jpeg().toFile(path.join(photos, 'sub', 'b.jpg'));
   fs.writeFileSync(path.join(photos, 'readme.txt'), 'x');
@@ -160,44 +163,48 @@ describe('EngineService restore jobs', () => {
   });
 });
 
-describe('EngineService refine delegation', () => {
-  it('says refine is unavailable when built without a runner', async () => {
-    const s = make({ refine: null });
+describe('EngineService refine jobs', () => {
+  it('says refine is unavailable when built without a refine backend', async () => {
+    const s = make({ refineBackend: null });
     await expect(s.startRefine({ source: { path: 'x' }, strokes: new Uint8Array(), settings: {} as never })).rejects.toThrow(
       /Refine is not available/,
     );
   });
 
-  it('delegates to the RefineRunner and forwards its events on the refine channel', async () => {
+  it('runs refine jobs on its own RefineRunner and forwards their events on the refine channel', async () => {
     const calls: string[] = [];
-    const factory: RefineRunnerFactory = (host) => ({
-      startRefine: async () => {
-        calls.push('start');
-        host.emit({ type: 'step', jobId: 'r1', step: 1, steps: 2, fraction: 0.5 });
-        host.setLastProvider({ requested: 'auto', used: 'cpu', fallbacks: [] });
-        return { jobId: 'r1' };
+    const W = 32;
+    const H = 24;
+    const backend: RefineBackend = {
+      decode: async (p) => {
+        calls.push(`decode ${p}`);
+        return { width: W, height: H, bitDepth: 8, rgb: new Uint8Array(W * H * 3).fill(120) };
       },
-      getRefineResult: async (id) => {
-        calls.push(`result ${id}`);
-        return { roundId: 'round1', preview: { bytes: new Uint8Array(), mime: 'image/png', width: 1, height: 1, fullWidth: 1, fullHeight: 1 } };
-      },
-      saveRound: async (id, p) => {
-        calls.push(`save ${id} ${p}`);
-        return p;
-      },
-      cancelRefine: async (id) => void calls.push(`cancel ${id}`),
-    });
-    const s = make({ refine: factory });
+      encode: async (_img, p) => void calls.push(`encode ${p}`),
+      preview: async (img) => ({ bytes: new Uint8Array(0), mime: 'image/png', width: img.width, height: img.height, fullWidth: img.width, fullHeight: img.height }),
+      diffusion: async () => ({
+        model: { stride: 4, run: async (x) => new Float32Array(x.length) },
+        sched: scheduleFromManifest(fixtureEntry().schedule),
+        tile: 64,
+        report: { requested: 'auto', used: 'cpu', fallbacks: [] },
+      }),
+    };
+    const s = make({ refineBackend: backend });
     const msgs = collect(s);
     const refineEvents: unknown[] = [];
     s.onRefineEvent((e) => refineEvents.push(e));
-    expect(await s.startRefine({ source: { path: 'x' }, strokes: new Uint8Array(), settings: {} as never })).toEqual({ jobId: 'r1' });
-    expect((await s.getRefineResult('r1')).roundId).toBe('round1');
-    expect(await s.saveRound('round1', '/tmp/x.png')).toBe('/tmp/x.png');
-    await s.cancelRefine('r1');
-    expect(calls).toEqual(['start', 'result r1', 'save round1 /tmp/x.png', 'cancel r1']);
-    expect(msgs).toEqual([{ channel: 'refine', event: { type: 'step', jobId: 'r1', step: 1, steps: 2, fraction: 0.5 } }]);
-    expect(refineEvents).toHaveLength(1);
-    expect((await s.getInfo()).lastProvider).toMatchObject({ used: 'cpu' });
+    const strokes = await sharp(Buffer.from(discStrokes(W, H, 16, 12, 5)), { raw: { width: W, height: H, channels: 4 } }).png().toBuffer();
+    const settings = { strength: 0.5, steps: 2, repeats: 1, seed: 1, eta: 0, device: 'cpu' as const };
+    const { jobId } = await s.startRefine({ source: { path: '/photos/x.png' }, strokes, settings });
+    await s.waitForJob(jobId);
+    const round = await s.getRefineResult(jobId);
+    expect(round.preview).toMatchObject({ width: W, height: H });
+    expect(await s.saveRound(round.roundId, '/tmp/x.png')).toBe(path.resolve('/tmp/x.png'));
+    await s.cancelRefine(jobId); // finished: nothing to cancel
+    expect(calls).toEqual(['decode /photos/x.png', `encode ${path.resolve('/tmp/x.png')}`]);
+    expect(msgs.every((m) => m.channel === 'refine' && m.event.jobId === jobId)).toBe(true);
+    expect(msgs.map((m) => m.event.type)).toEqual(['provider', 'step', 'step', 'done']);
+    expect(refineEvents).toHaveLength(4);
+    expect((await s.getInfo()).lastProvider).toMatchObject({ requested: 'auto', used: 'cpu' });
   });
 });

@@ -1,4 +1,5 @@
-"""Config, checkpoints, EMA and logging shared by the training scripts."""
+"""Checkpoints, EMA (and the one loader of EMA weights), the learning rate and logging shared by the training
+scripts. Configs are the typed dataclasses of .config; paths come from .paths."""
 import copy
 import json
 import math
@@ -8,18 +9,13 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-RUNS = Path(os.environ.get("REVIVE_RUNS", Path.home() / ".cache" / "revive" / "runs"))
+from .config import TrainConfig, asdict, load_config
+from .paths import ROOT, RUNS  # noqa: F401 (the scripts' names for them)
 
 
-def load_config(path) -> dict:
-    with open(path) as f:
-        return json.load(f)
-
-
-def setup_torch(cfg: dict) -> torch.device:
-    torch.manual_seed(cfg.get("seed", 0))
-    dev = torch.device("cuda" if torch.cuda.is_available() and cfg.get("device", "auto") != "cpu" else "cpu")
+def setup_torch(cfg: TrainConfig) -> torch.device:
+    torch.manual_seed(cfg.seed)
+    dev = torch.device("cuda" if torch.cuda.is_available() and cfg.device != "cpu" else "cpu")
     if dev.type == "cpu":
         torch.set_num_threads(int(os.environ.get("REVIVE_THREADS", os.cpu_count() or 1)))
     else:
@@ -42,8 +38,10 @@ class EMA:
             e.copy_(b)
 
 
-def save_checkpoint(run_dir: Path, step: int, model, ema: EMA, opt, cfg: dict, keep_every: int = 0):
+def save_checkpoint(run_dir: Path, step: int, model, ema: EMA, opt, cfg: TrainConfig, keep_every: int = 0):
+    """last.pt (and ema_<step>.pt every keep_every steps); the config is stored as a plain dict (asdict)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    cfg = asdict(cfg)
     state = {"step": step, "model": model.state_dict(), "ema": ema.model.state_dict(),
              "opt": opt.state_dict(), "cfg": cfg, "rng": torch.get_rng_state()}
     tmp = run_dir / "last.pt.tmp"
@@ -55,6 +53,22 @@ def save_checkpoint(run_dir: Path, step: int, model, ema: EMA, opt, cfg: dict, k
 
 def load_checkpoint(path: Path, map_location="cpu") -> dict:
     return torch.load(path, map_location=map_location)
+
+
+def ema_state(path, device="cpu") -> tuple:
+    """The EMA weights of a checkpoint, a kept ema_*.pt snapshot, a frozen prior or a training/weights file (all hold
+    {"ema", "cfg", "step"}), as float32 (weights files store float16). Returns (state_dict, checkpoint)."""
+    ck = load_checkpoint(Path(path).expanduser(), device)
+    return {k: v.float() for k, v in ck["ema"].items()}, ck
+
+
+def load_ema(path, build, device="cpu") -> tuple:
+    """The network of a checkpoint with its EMA weights, in eval mode: build(**ck["cfg"]["model"]) (UNet or
+    Restorer) makes it. Returns (model, checkpoint)."""
+    sd, ck = ema_state(path, device)
+    model = build(**ck["cfg"]["model"])
+    model.load_state_dict(sd)
+    return model.to(device).eval(), ck
 
 
 class Logger:
@@ -77,19 +91,19 @@ def read_log(run_dir: Path) -> list:
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()] if p.exists() else []
 
 
-def lr_at(cfg: dict, step: int) -> float:
+def lr_at(cfg: TrainConfig, step: int) -> float:
     """Warm-up, then constant; with `decay_start`, a cosine from there down to lr * `lr_min_ratio` at cfg.steps
     (warmup-stable-decay: a run can be extended and decayed later without changing the steps already taken)."""
-    lr = cfg["lr"] * min(1.0, (step + 1) / cfg.get("warmup", 500))
-    start, end = cfg.get("decay_start"), cfg["steps"]
+    lr = cfg.lr * min(1.0, (step + 1) / cfg.warmup)
+    start, end = cfg.decay_start, cfg.steps
     if start is not None and step >= start and end > start:
-        floor = cfg.get("lr_min_ratio", 0.01)
+        floor = cfg.lr_min_ratio
         frac = min(1.0, (step - start) / (end - start))
         lr *= floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * frac))
     return lr
 
 
-def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: dict, step: int) -> tuple:
+def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: TrainConfig, step: int) -> tuple:
     """Warm-up learning rate, backward, gradient clipping, optimizer and EMA update: one step of either training
     script. Returns (lr, grad_norm)."""
     lr = lr_at(cfg, step)
@@ -97,24 +111,24 @@ def train_step(loss: torch.Tensor, model: torch.nn.Module, opt, ema: EMA, cfg: d
         g["lr"] = lr
     opt.zero_grad(set_to_none=True)
     loss.backward()
-    gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 1.0))
+    gn = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
     opt.step()
     ema.update(model, step)
     return lr, float(gn)
 
 
-def run_args() -> tuple:
-    """The command line both training scripts take: --config, --minutes (time budget), --steps (overrides
-    cfg.steps). Returns (args, cfg)."""
+def run_args(cls) -> tuple:
+    """The command line both training scripts take: --config (a JSON file read as the dataclass `cls`), --minutes
+    (time budget), --steps (overrides cfg.steps). Returns (args, cfg)."""
     import argparse
     ap = argparse.ArgumentParser()
     ap.add_argument("--config", required=True)
     ap.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long; 0 = no limit")
     ap.add_argument("--steps", type=int, default=0, help="override cfg.steps")
     args = ap.parse_args()
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, cls)
     if args.steps:
-        cfg["steps"] = args.steps
+        cfg.steps = args.steps
     return args, cfg
 
 
@@ -138,7 +152,7 @@ class Checkpointer:
     """Saves last.pt (and the kept EMA snapshots) every ckpt_every steps, at least every 10 minutes, at cfg.steps,
     and when the time budget (`minutes`, 0 = none) is spent. after_step(step) returns True when the run must stop."""
 
-    def __init__(self, run_dir: Path, cfg: dict, model, ema: "EMA", opt, minutes: float = 0):
+    def __init__(self, run_dir: Path, cfg: TrainConfig, model, ema: "EMA", opt, minutes: float = 0):
         self.run_dir, self.cfg, self.model, self.ema, self.opt, self.minutes = run_dir, cfg, model, ema, opt, minutes
         self.t0 = self.last_save = time.time()
 
@@ -146,12 +160,12 @@ class Checkpointer:
         out_of_time = bool(self.minutes) and time.time() - self.t0 > self.minutes * 60
         if checkpoint_due(step, self.cfg, self.last_save, out_of_time):
             save_checkpoint(self.run_dir, step, self.model, self.ema, self.opt, self.cfg,
-                            keep_every=self.cfg.get("keep_every", 0))
+                            keep_every=self.cfg.keep_every)
             self.last_save = time.time()
         return out_of_time
 
 
-def checkpoint_due(step: int, cfg: dict, last_save: float, out_of_time: bool) -> bool:
+def checkpoint_due(step: int, cfg: TrainConfig, last_save: float, out_of_time: bool) -> bool:
     """Every ckpt_every steps, at least every 10 minutes, and at the end (steps reached or time budget spent)."""
-    return (step % cfg.get("ckpt_every", 500) == 0 or time.time() - last_save > 600 or out_of_time
-            or step == cfg["steps"])
+    return (step % cfg.ckpt_every == 0 or time.time() - last_save > 600 or out_of_time
+            or step == cfg.steps)

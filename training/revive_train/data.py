@@ -4,7 +4,6 @@ Every image is decoded once into memory as uint8 (about 0.5 GB for the three tra
 native resolution or taken from the whole image downscaled by a random factor, so the models see both film grain
 sized detail and whole-scene structure. The val folders are never read here.
 """
-import os
 import random
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-DATASETS = Path(os.environ.get("REVIVE_DATASETS", ROOT.parent / "shared" / "datasets"))
+from .paths import DATASETS
+
 TRAIN_FOLDERS = ("train/bsd432", "train/sunhays80", "train/wallpapers")
 VAL_FOLDERS = ("val/cbsd68", "val/mcmaster", "val/set14", "val/live1")
 EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -94,11 +93,12 @@ class CropSampler:
         return torch.stack([self.jitter(self.crop().float() / 255.0) for _ in range(n)])
 
 
-def val_crops(size: int = 128, per_image: int = 1, folders=("val/cbsd68",), seed: int = 1234, limit=None):
-    """Fixed, seeded centre-ish crops of the val images, [N, 3, size, size] in [0, 1]."""
+def val_crops(size: int = 128, per_image: int = 1, folders=("val/cbsd68",), seed: int = 1234, limit=None,
+              root: Path = DATASETS):
+    """Fixed, seeded centre-ish crops of the val images (of `folders` under `root`), [N, 3, size, size] in [0, 1]."""
     rng = random.Random(seed)
     out = []
-    for p in list_images(folders)[:limit]:
+    for p in list_images(folders, root)[:limit]:
         img = load_rgb(p)
         _, h, w = img.shape
         for _ in range(per_image):

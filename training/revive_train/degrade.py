@@ -290,3 +290,17 @@ def add_gaussian(x: torch.Tensor, sigma: float, seed: int) -> torch.Tensor:
     """Seeded additive white Gaussian noise (sigma on the 0..255 scale), not clipped: the standard benchmark."""
     g = torch.Generator().manual_seed(seed)
     return x + sigma / 255 * torch.randn(x.shape, generator=g)
+
+
+def step_seed(seed: int, step: int, stream: int) -> int:
+    return (seed * 1_000_003 + step) * 8 + stream
+
+
+def make_batch(sampler, cfg, step: int):
+    """(degraded, clean) training batch for this step of a RestorerConfig: a pure function of (cfg.seed, step), so
+    both arms (and a resumed run) see the same batches. `sampler` is a data.CropSampler."""
+    sampler.rng = random.Random(step_seed(cfg.seed, step, 0))
+    clean = sampler.batch(cfg.batch)
+    p_gauss = cfg.p_gauss if step >= cfg.p_gauss_from else 0.0
+    deg = degrade_batch(clean, random.Random(step_seed(cfg.seed, step, 1)), cfg.p_clean, p_gauss)
+    return deg, clean

@@ -18,6 +18,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from .common import load_ema
+from .paths import portable
 from .diffusion import Schedule, q_sample
 from .unet import UNet
 
@@ -36,13 +38,11 @@ def pixel_loss(kind: str, a, b):
 
 def load_prior(path, device="cpu") -> tuple:
     """A frozen prior file {step, ema, cfg, source} (or a training checkpoint) -> (UNet in eval mode, info)."""
-    path = Path(path)
-    ck = torch.load(path, map_location=device)
-    unet = UNet(**ck["cfg"]["model"])
-    unet.load_state_dict(ck["ema"])
-    unet.eval().requires_grad_(False)
-    info = {"file": str(path), "step": int(ck["step"]), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    return unet.to(device), info
+    path = Path(path).expanduser()
+    unet, ck = load_ema(path, UNet, device)
+    unet.requires_grad_(False)
+    info = {"file": portable(path), "step": int(ck["step"]), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    return unet, info
 
 
 class DiffLoss(nn.Module):

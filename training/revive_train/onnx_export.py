@@ -1,17 +1,14 @@
-"""ONNX export, parity against onnxruntime-node (the runtime the app ships), and models/manifest.json updates."""
+"""ONNX export (with float16 storage) and models/manifest.json updates; parity runs are in .ort."""
 import hashlib
 import json
 import os
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[2]
-MODELS = ROOT / "models"
-ORT_RUN = ROOT / "training" / "scripts" / "ort_run.cjs"
+from .ort import run_ort_node
+from .paths import MODELS, ROOT  # noqa: F401
 
 
 def export_onnx(model: torch.nn.Module, example: tuple, path: Path, input_names: list, output_names: list,
@@ -65,24 +62,29 @@ def store_fp16(path: Path, min_elements: int = 256) -> dict:
     return {"fp16_elements": int(converted), "fp32_elements_kept": int(kept), "casts": len(casts)}
 
 
-def run_ort_node(onnx_path: Path, inputs: dict) -> dict:
-    """Run the model through onnxruntime-node; inputs/outputs are float32 numpy arrays by name."""
-    with tempfile.TemporaryDirectory() as d:
-        spec = {"model": str(onnx_path), "outDir": d, "inputs": {}}
-        for name, a in inputs.items():
-            f = os.path.join(d, f"in_{name}.bin")
-            np.ascontiguousarray(a, dtype="<f4").tofile(f)
-            spec["inputs"][name] = {"file": f, "shape": list(a.shape)}
-        with open(os.path.join(d, "spec.json"), "w") as fh:
-            json.dump(spec, fh)
-        subprocess.run(["node", str(ORT_RUN), os.path.join(d, "spec.json")], check=True, cwd=str(ROOT))
-        out = {}
-        for f in Path(d).glob("*.json"):
-            if f.name == "spec.json":
-                continue
-            shape = json.loads(f.read_text())
-            out[f.stem] = np.fromfile(f.with_suffix(".bin"), dtype="<f4").reshape(shape)
-        return out
+class Clipped(torch.nn.Module):
+    """What ships: the restorer with its output clipped to the value range."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x).clamp(0.0, 1.0)
+
+
+def export_restorer(net, path: Path) -> Path:
+    """The shipped restorer: `net` with its output clipped to [0, 1], H and W dynamic."""
+    return export_onnx(Clipped(net).eval(), (torch.rand(1, 3, 64, 64),), path, ["input"], ["output"], opset=17)
+
+
+def restorer_parity(net, path: Path, h: int = 48, w: int = 80, seed: int = 0) -> float:
+    """Max abs difference PyTorch vs onnxruntime-node on a seeded random image of h x w."""
+    x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        ref = Clipped(net).eval()(x).numpy()
+    out = run_ort_node(Path(path), {"input": x.numpy()})["output"]
+    return float(np.abs(out - ref).max())
 
 
 def sha256(path: Path) -> str:

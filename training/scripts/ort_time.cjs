@@ -1,4 +1,4 @@
-// Times one evaluation of an ONNX model in onnxruntime-node on the CPU: node ort_time.cjs <model> <json feeds spec>
+// Times one evaluation of an ONNX model in onnxruntime-node on the CPU: node training/scripts/ort_time.cjs <model> <json feeds spec>
 // feeds spec: {"name": [dims...], ...} (float32, filled with a constant; t-like 1-D inputs get 500).
 const path = require('node:path');
 const ort = require(path.resolve(__dirname, '../../node_modules/onnxruntime-node'));

@@ -62,11 +62,12 @@ def test_jpeg_quality_range():
 
 def test_training_batches_depend_on_seed_and_step_only():
     """Both arms (and a resumed run) see the same batch at the same step."""
+    from conftest import config
     from revive_train.data import CropSampler
-    from train_restorer import make_batch
+    from revive_train.degrade import make_batch
     g = torch.Generator().manual_seed(0)
     imgs = [(torch.rand(3, 80, 100, generator=g) * 255).byte() for _ in range(3)]
-    cfg = {"seed": 0, "batch": 4, "p_clean": 0.1}
+    cfg = config(seed=0, batch=4, p_clean=0.1)
     s1 = CropSampler(imgs, size=32, seed=0)
     s2 = CropSampler(imgs, size=32, seed=99)
     a = [make_batch(s1, cfg, step) for step in (0, 1, 7)]

@@ -1,3 +1,4 @@
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -5,7 +6,8 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from revive_train.common import load_config
+from conftest import config
+from revive_train.config import RestorerConfig, load_config
 from revive_train.restorer import Restorer, count_macs, gmac_per_mp, pad_to_multiple
 
 CFG = Path(__file__).resolve().parents[1] / "configs"
@@ -49,8 +51,8 @@ def test_fully_convolutional_locality():
 @pytest.mark.parametrize("name", ["restorer_pixel_cpu.json", "restorer_diffloss_cpu.json",
                                   "restorer_pixel_gpu.json", "restorer_diffloss_gpu.json"])
 def test_gmac_bound(name):
-    cfg = load_config(CFG / name)
-    m = Restorer(**cfg["model"])
+    cfg = load_config(CFG / name, RestorerConfig)
+    m = Restorer(**cfg.model)
     g = gmac_per_mp(m, 128)
     assert g <= 70, g
     assert count_macs(m, 64, 64) == pytest.approx(g * 1e3 * 64 * 64, rel=1e-6)
@@ -65,10 +67,10 @@ def test_pad_to_multiple():
 
 def test_learning_rate_warmup_stable_decay():
     from revive_train.common import lr_at
-    cfg = {"lr": 1e-3, "warmup": 100, "steps": 10000}
+    cfg = config(lr=1e-3, warmup=100, steps=10000)
     assert lr_at(cfg, 0) == pytest.approx(1e-5)
     assert lr_at(cfg, 5000) == lr_at(cfg, 9999) == 1e-3  # no decay_start: constant
-    cfg.update(decay_start=6000, lr_min_ratio=0.01)
+    cfg.decay_start, cfg.lr_min_ratio = 6000, 0.01
     assert lr_at(cfg, 5999) == 1e-3  # the steps before the decay are unchanged
     lrs = [lr_at(cfg, s) for s in range(6000, 10001, 250)]
     assert all(a > b for a, b in zip(lrs, lrs[1:]))
@@ -80,12 +82,12 @@ def test_checkpointer_saves_on_schedule_at_the_end_and_on_the_time_budget(tmp_pa
     from revive_train.common import EMA, Checkpointer, load_checkpoint
     model = torch.nn.Linear(2, 2)
     ema, opt = EMA(model, 0.9), torch.optim.SGD(model.parameters(), lr=0.1)
-    cfg = {"steps": 5, "ckpt_every": 2, "keep_every": 4}
+    cfg = config(steps=5, ckpt_every=2, keep_every=4)
     ck = Checkpointer(tmp_path, cfg, model, ema, opt)
     stops = [ck.after_step(s) for s in range(1, 6)]
     assert stops == [False] * 5
     assert load_checkpoint(tmp_path / "last.pt")["step"] == 5  # the end is always saved
     assert sorted(p.name for p in tmp_path.glob("ema_*.pt")) == ["ema_0000004.pt"]
-    ck = Checkpointer(tmp_path / "b", {**cfg, "steps": 100}, model, ema, opt, minutes=1e-9)
+    ck = Checkpointer(tmp_path / "b", dataclasses.replace(cfg, steps=100), model, ema, opt, minutes=1e-9)
     assert ck.after_step(3) is True  # out of time: stop, and save first
     assert load_checkpoint(tmp_path / "b" / "last.pt")["step"] == 3

@@ -16,6 +16,7 @@
 //   no grey mode and get three equal channels.
 // - Alpha: put back in PNG, TIFF, WebP, AVIF; JPEG has none, so the image is flattened onto white.
 import { clampTo, RANGES } from '../../shared/limits';
+import { pathKey, realPath } from '../fs-paths';
 import { createHash, randomBytes } from 'node:crypto';
 import fs, { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -271,29 +272,15 @@ export async function encodeToBuffer(img: DecodedImage, opts: Omit<EncodeOptions
   }
 }
 
-const caseInsensitiveFs = process.platform === 'win32' || process.platform === 'darwin';
-const norm = (p: string) => (caseInsensitiveFs ? p.toLowerCase() : p);
-
-async function realish(p: string): Promise<string> {
-  try {
-    return await fsp.realpath(p);
-  } catch {
-    try {
-      return path.join(await fsp.realpath(path.dirname(p)), path.basename(p));
-    } catch {
-      return p;
-    }
-  }
-}
 
 /** Whether two paths name the same file: same path, through symlinks, or hard links (same device and inode). */
 export async function isSameFile(a: string, b: string): Promise<boolean> {
   const ra = path.resolve(a);
   const rb = path.resolve(b);
-  if (norm(ra) === norm(rb)) return true;
+  if (pathKey(ra) === pathKey(rb)) return true;
   const [sa, sb] = await Promise.all([fsp.stat(ra).catch(() => null), fsp.stat(rb).catch(() => null)]);
   if (sa && sb && sa.ino !== 0 && sa.dev === sb.dev && sa.ino === sb.ino) return true;
-  return norm(await realish(ra)) === norm(await realish(rb));
+  return pathKey(realPath(ra)) === pathKey(realPath(rb));
 }
 
 /** An ImageError for a failed write, naming the folder (or file) and the reason in plain words. */

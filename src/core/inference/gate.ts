@@ -2,6 +2,7 @@
 // the order they asked (first come, first served), so a refine started during a batch waits for the file being
 // restored, and a second refine waits for the first, instead of both fighting over the same cores.
 // Plain Node (no Electron); EngineService owns one, a RefineRunner without one makes its own.
+import { CancelledError } from '../cancel';
 
 export type GateUser = 'restore' | 'refine';
 
@@ -25,9 +26,7 @@ interface Waiter {
   last?: string;
 }
 
-function abortError(): Error {
-  return new DOMException('Cancelled', 'AbortError');
-}
+const abortError = (): Error => new CancelledError();
 
 export class InferenceGate {
   private holder: GateUser | null = null;

@@ -2,131 +2,19 @@
 // Per-file errors are reported and the batch goes on; outputs that already exist are skipped (resume); a cancel
 // leaves no partial file (the encoder writes a temp file and renames it); an output that is an input is refused.
 import { randomUUID } from 'node:crypto';
-import { existsSync, promises as fsp, realpathSync } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { FileResult, JobEvent, JobRequest, JobSummary, OutputFormat, ProviderReport } from '../../shared/types';
-import { INPUT_EXTENSIONS } from '../../shared/types';
+import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
 import { type DecodedImage, decodeImage } from '../image/decode';
-import { encodeImage, outputExtension, resolveFormat } from '../image/encode';
+import { encodeImage, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
 import { type PipelineResult, RestorePipeline } from '../restore/pipeline';
-import { isCancel } from '../restore/restore';
+import { CancelledError, isCancel } from '../cancel';
 import type { Stage } from '../restore/stages';
+import { collectInputs, type PlannedFile, planOutputs } from './inputs';
 
-export interface InputFile {
-  input: string; // absolute path
-  rel: string; // path relative to the folder it was found in (its own name for a file given alone)
-  error?: string; // set when the input cannot be used at all (missing)
-}
-
-export interface PlannedFile extends InputFile {
-  output: string; // absolute path
-}
-
-const caseInsensitiveFs = process.platform === 'win32' || process.platform === 'darwin';
-const key = (p: string) => (caseInsensitiveFs ? p.toLowerCase() : p);
-
-function real(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
-export function isImagePath(p: string): boolean {
-  return INPUT_EXTENSIONS.includes(path.extname(p).toLowerCase());
-}
-
-export interface CollectOptions {
-  /** Folders never walked into (the output folder, when it lies inside an input folder). */
-  exclude?: string[];
-  /** Leave out files given explicitly whose extension is not an image's (folders always leave them out). */
-  onlyImages?: boolean;
-}
-
-/**
- * The photos behind these paths: a file stands for itself; a folder for every image inside it, recursively (hidden
- * files and folders left out, sorted by path). A path that does not exist is kept with an error. Duplicates are
- * dropped (first one wins).
- */
-export async function collectInputs(paths: string[], opts: CollectOptions = {}): Promise<InputFile[]> {
-  const out: InputFile[] = [];
-  const seen = new Set<string>();
-  const exclude = new Set((opts.exclude ?? []).map((p) => key(real(p))));
-  const add = (f: InputFile) => {
-    const k = key(f.error ? path.resolve(f.input) : real(f.input));
-    if (seen.has(k)) return;
-    seen.add(k);
-    out.push(f);
-  };
-  const walk = async (dir: string, root: string, visited: Set<string>) => {
-    const rd = key(real(dir));
-    if (visited.has(rd) || (dir !== root && exclude.has(rd))) return;
-    visited.add(rd);
-    let entries;
-    try {
-      entries = await fsp.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      const p = path.join(dir, e.name);
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        const st = await fsp.stat(p).catch(() => null);
-        isDir = !!st?.isDirectory();
-        isFile = !!st?.isFile();
-      }
-      if (isDir) await walk(p, root, visited);
-      else if (isFile && isImagePath(p)) add({ input: p, rel: path.relative(root, p) });
-    }
-  };
-  for (const raw of paths) {
-    const p = path.resolve(raw);
-    const st = await fsp.stat(p).catch(() => null);
-    if (!st) add({ input: p, rel: path.basename(p), error: `No such file or folder: ${raw}` });
-    else if (st.isDirectory()) await walk(p, p, new Set());
-    else if (!opts.onlyImages || isImagePath(p)) add({ input: p, rel: path.basename(p) });
-  }
-  return out;
-}
-
-function withDot(ext: string): string {
-  return ext.startsWith('.') ? ext : `.${ext}`;
-}
-
-/**
- * Where each input's result goes: outDir + its relative path, same stem, the extension of the output format. Two
- * inputs that would land on the same file get "-2", "-3"... An output that is one of the inputs is refused (error).
- */
-export function planOutputs(files: InputFile[], outDir: string, format: OutputFormat): PlannedFile[] {
-  const root = path.resolve(outDir);
-  const inputs = new Set(files.map((f) => key(real(f.input))));
-  const taken = new Set<string>();
-  return files.map((f) => {
-    const relDir = path.dirname(f.rel);
-    const stem = path.basename(f.rel, path.extname(f.rel));
-    let ext: string;
-    try {
-      ext = withDot(outputExtension(resolveFormat(f.input, format)));
-    } catch {
-      ext = path.extname(f.rel) || '.png';
-    }
-    let output = path.join(root, relDir, stem + ext);
-    for (let n = 2; taken.has(key(output)); n++) output = path.join(root, relDir, `${stem}-${n}${ext}`);
-    taken.add(key(output));
-    const planned: PlannedFile = { ...f, output };
-    if (!f.error && (inputs.has(key(real(output))) || inputs.has(key(path.resolve(output))))) {
-      planned.error = `Refused: the output ${output} would overwrite an original. Choose another output folder.`;
-    }
-    return planned;
-  });
-}
+export { collectInputs, type CollectOptions, type InputFile, isImagePath, type PlannedFile, planOutputs } from './inputs';
 
 export interface FileTimings {
   decodeMs: number;
@@ -161,88 +49,197 @@ function message(e: unknown): string {
 /** Photos up to this size are written while the next one restores; bigger ones are written first (memory). */
 export const OVERLAP_MAX_PIXELS = 16_000_000;
 
-/** Runs a restore job to the end (or the cancel) and resolves with its summary; never rejects for a file's fault. */
-export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<JobSummary> {
-  const jobId = opts.jobId ?? randomUUID();
-  const emit = (e: JobEvent) => {
+/**
+ * The job's progress as the 'progress' event reports it. A file's share is `live` while it restores and `pending`
+ * while it is written (its write overlaps the next file's restore), so the fraction never goes back; the ETA is the
+ * time per unit of work so far times the work left (skipped and failed-at-once files are no work).
+ */
+export class JobProgress {
+  /** Files reported (any status). */
+  finished = 0;
+  private workDone = 0;
+  private workStarted: number | null = null;
+  private live = 0;
+  private pending = 0;
+
+  constructor(
+    readonly total: number,
+    /** Files that need work (not refused, not already there). */
+    readonly toDo: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** A file starts restoring (the first one starts the ETA's clock). */
+  startFile(t: number): void {
+    this.workStarted ??= t;
+  }
+
+  /** The file being restored is this far (0..1). */
+  restoring(fraction: number): void {
+    this.live = fraction;
+  }
+
+  /** The restored file, `fraction` of its share done, moves on to be written; the next file starts from 0. */
+  writing(fraction: number): void {
+    this.pending = fraction;
+    this.live = 0;
+  }
+
+  written(): void {
+    this.workDone++;
+    this.pending = 0;
+  }
+
+  writeFailed(): void {
+    this.workDone += this.pending;
+    this.pending = 0;
+  }
+
+  /** The file being restored failed or was cancelled at `fraction`. */
+  restoreEnded(fraction: number): void {
+    this.workDone += fraction;
+    this.live = 0;
+  }
+
+  fileReported(): void {
+    this.finished++;
+  }
+
+  event(): { done: number; total: number; fraction: number; etaMs: number | null } {
+    const current = this.live + this.pending;
+    const fraction = this.total ? Math.min(1, (this.finished + current) / this.total) : 1;
+    let etaMs: number | null = null;
+    const w = this.workDone + current;
+    if (this.workStarted !== null && w > 0.02 && this.toDo > 0) {
+      etaMs = Math.max(0, Math.round(((this.now() - this.workStarted) * (this.toDo - w)) / w));
+    } else if (this.toDo === 0 || w >= this.toDo) etaMs = 0;
+    return { done: this.finished, total: this.total, fraction, etaMs };
+  }
+}
+
+/** A photo restored and waiting to be written. */
+interface Restored {
+  index: number;
+  image: DecodedImage;
+  info?: Record<string, StageInfo>;
+  pixels: number;
+  /** Its share of the progress bar when it finished restoring. */
+  fraction: number;
+  times: { t0: number; decodeMs: number; restoreMs: number; inferenceMs: number; tiles: number };
+}
+
+/**
+ * One restore job, step by step: plan() finds the photos and where they go; then, per photo, skip() decides whether it
+ * needs work, restore() decodes it and runs the pipeline (inside the engine's gate), write() encodes it while the
+ * next photo restores (one write in flight; a big photo is written before the next is read); report() counts and
+ * announces each result, in order. run() does all of it. Never rejects for a file's fault.
+ */
+export class RestoreJob {
+  readonly id: string;
+  files: PlannedFile[] = [];
+  readonly summary: JobSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0 };
+  progress = new JobProgress(0, 0);
+  private readonly pipeline: RestorePipeline;
+  /** The previous photo's write, at most one in flight. */
+  private writing: Promise<void> | null = null;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly req: JobRequest,
+    private readonly opts: JobOptions,
+  ) {
+    this.id = opts.jobId ?? randomUUID();
+    // decode -> stages -> encode: the stages (src/core/restore/stages) load their models on the first photo
+    this.pipeline = new RestorePipeline({
+      settings: req.settings,
+      modelsDir: opts.modelsDir,
+      sessions: opts.sessions,
+      stages: opts.stages,
+      onProvider: (report) => this.emit({ type: 'provider', jobId: this.id, report }),
+    });
+  }
+
+  private emit(e: JobEvent): void {
     try {
-      opts.onEvent?.(e);
+      this.opts.onEvent?.(e);
     } catch {
       // a listener's failure is not the job's
     }
-  };
-  const started = performance.now();
-  const { settings } = req;
-  const outDir = path.resolve(req.outDir);
-  const inputs = await collectInputs(req.inputs, { exclude: [outDir] });
-  const files = planOutputs(inputs, outDir, settings.format);
-  emit({ type: 'start', jobId, files: files.map((f) => ({ input: f.input, output: f.output })) });
+  }
 
-  const summary: JobSummary = { total: files.length, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0 };
-  const toDo = files.filter((f) => !f.error && !existsSync(f.output)).length;
-  let workDone = 0;
-  let workStarted: number | null = null;
-  let finished = 0;
+  private get aborted(): boolean {
+    return !!this.opts.signal?.aborted;
+  }
 
-  // the share of the file being restored (live) and of the one being written (pending), so the job's fraction
-  // never goes back when one file's write overlaps the next file's restore
-  let live = 0;
-  let pending = 0;
-  const progress = () => {
-    const current = live + pending;
-    const fraction = files.length ? Math.min(1, (finished + current) / files.length) : 1;
-    let etaMs: number | null = null;
-    const w = workDone + current;
-    if (workStarted !== null && w > 0.02 && toDo > 0) {
-      etaMs = Math.max(0, Math.round(((performance.now() - workStarted) * (toDo - w)) / w));
-    } else if (toDo === 0 || w >= toDo) etaMs = 0;
-    emit({ type: 'progress', jobId, done: finished, total: files.length, fraction, etaMs });
-  };
-  const finish = (index: number, result: FileResult) => {
-    finished++;
-    if (result.status === 'ok') summary.ok++;
-    else if (result.status === 'error') summary.failed++;
-    else if (result.status === 'skipped') summary.skipped++;
-    else summary.cancelled++;
-    emit({ type: 'file-done', jobId, index, result });
-    progress();
-  };
+  async run(): Promise<JobSummary> {
+    await this.plan();
+    for (let index = 0; index < this.files.length; index++) {
+      if (this.skip(index)) await this.settle(); // results in order: the write in flight is reported first
+      const skipped = this.skip(index);
+      if (skipped) {
+        this.report(index, skipped);
+        continue;
+      }
+      const restored = await this.restore(index);
+      if (restored) await this.write(restored);
+    }
+    await this.settle();
+    this.summary.ms = Math.round(performance.now() - this.started);
+    this.emit({ type: 'done', jobId: this.id, summary: this.summary });
+    return this.summary;
+  }
 
-  // decode -> stages -> encode: the stages (src/core/restore/stages) load their models on the first photo
-  const pipeline = new RestorePipeline({
-    settings,
-    modelsDir: opts.modelsDir,
-    sessions: opts.sessions,
-    stages: opts.stages,
-    onProvider: (report) => emit({ type: 'provider', jobId, report }),
-  });
+  /** Finds the photos and their outputs; announces them ('start'). */
+  async plan(): Promise<void> {
+    const outDir = path.resolve(this.req.outDir);
+    const inputs = await collectInputs(this.req.inputs, { exclude: [outDir] });
+    this.files = planOutputs(inputs, outDir, this.req.settings.format);
+    this.summary.total = this.files.length;
+    const toDo = this.files.filter((f) => !f.error && !existsSync(f.output)).length;
+    this.progress = new JobProgress(this.files.length, toDo);
+    this.emit({ type: 'start', jobId: this.id, files: this.files.map((f) => ({ input: f.input, output: f.output })) });
+  }
 
-  // The previous file's write (encode + rename), at most one in flight: it runs while the next file decodes and
-  // restores, so a folder of small photos does not wait for each PNG encode. Results are still reported in order.
-  let writing: Promise<void> | null = null;
-  const settle = async () => {
-    if (writing) await writing;
-    writing = null;
-  };
-
-  for (let index = 0; index < files.length; index++) {
-    const f = files[index];
+  /** The result of a photo that needs no work (cancelled, refused, already there); null when it needs restoring. */
+  skip(index: number): FileResult | null {
+    const f = this.files[index];
     const base = { input: f.input, output: f.output };
-    if (opts.signal?.aborted || f.error || existsSync(f.output)) await settle();
-    if (opts.signal?.aborted) {
-      finish(index, { ...base, status: 'cancelled', ms: 0 });
-      continue;
-    }
-    if (f.error) {
-      finish(index, { ...base, status: 'error', ms: 0, error: f.error });
-      continue;
-    }
-    if (existsSync(f.output)) {
-      finish(index, { ...base, status: 'skipped', ms: 0 });
-      continue;
-    }
+    if (this.aborted) return { ...base, status: 'cancelled', ms: 0 };
+    if (f.error) return { ...base, status: 'error', ms: 0, error: f.error };
+    if (existsSync(f.output)) return { ...base, status: 'skipped', ms: 0 };
+    return null;
+  }
+
+  /** Counts and announces one photo's result ('file-done', then 'progress'). Results come in file order. */
+  report(index: number, result: FileResult): void {
+    this.progress.fileReported();
+    if (result.status === 'ok') this.summary.ok++;
+    else if (result.status === 'error') this.summary.failed++;
+    else if (result.status === 'skipped') this.summary.skipped++;
+    else this.summary.cancelled++;
+    this.emit({ type: 'file-done', jobId: this.id, index, result });
+    this.emitProgress();
+  }
+
+  private emitProgress(): void {
+    this.emit({ type: 'progress', jobId: this.id, ...this.progress.event() });
+  }
+
+  /** Waits for the write in flight (it reports its own result). */
+  async settle(): Promise<void> {
+    if (this.writing) await this.writing;
+    this.writing = null;
+  }
+
+  /**
+   * Decodes and restores one photo. Returns it for writing, or null after reporting why not (cancelled, a bad file,
+   * a model that does not load); the write in flight is settled first in that case, so results stay in order.
+   */
+  async restore(index: number): Promise<Restored | null> {
+    const f = this.files[index];
+    const jobId = this.id;
     const t0 = performance.now();
-    workStarted ??= t0;
+    this.progress.startFile(t0);
     let current = 0;
     let lastEmit = 0;
     const fileProgress = (fr: number) => {
@@ -250,90 +247,100 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       const now = performance.now();
       if (fr < 1 && fr - current < 0.01 && now - lastEmit < 200) return;
       current = fr;
-      live = fr;
       lastEmit = now;
-      emit({ type: 'file-progress', jobId, index, fraction: fr });
-      progress();
+      this.progress.restoring(fr);
+      this.emit({ type: 'file-progress', jobId, index, fraction: fr });
+      this.emitProgress();
     };
     try {
-      await pipeline.load();
-      emit({ type: 'file-start', jobId, index, input: f.input, output: f.output });
+      await this.pipeline.load();
+      this.emit({ type: 'file-start', jobId, index, input: f.input, output: f.output });
       const td = performance.now();
-      let img: DecodedImage | null = await decodeImage(f.input);
+      const img = await decodeImage(f.input);
       const pixels = img.width * img.height;
       const t1 = performance.now();
-      if (opts.signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
+      if (this.aborted) throw new CancelledError();
       fileProgress(0.05);
       let waited = false;
-      const release = await opts.gate?.acquire('restore', {
-        signal: opts.signal,
+      const release = await this.opts.gate?.acquire('restore', {
+        signal: this.opts.signal,
         onWait: (w) => {
           waited = true;
-          emit({ type: 'file-waiting', jobId, index, behind: w.holder });
+          this.emit({ type: 'file-waiting', jobId, index, behind: w.holder });
         },
       });
       // its turn: say so at once (the first tile's progress may be a while away)
-      if (waited) emit({ type: 'file-progress', jobId, index, fraction: current });
+      if (waited) this.emit({ type: 'file-progress', jobId, index, fraction: current });
       let restored: PipelineResult<DecodedImage>;
       try {
-        restored = await pipeline.run(img, {
+        restored = await this.pipeline.run(img, {
           input: f.input,
-          signal: opts.signal,
+          signal: this.opts.signal,
           onProgress: (fr) => fileProgress(0.05 + 0.85 * fr),
         });
       } finally {
         release?.();
       }
       const { image, info, inferenceMs, tiles } = restored;
-      img = null; // the input's pixels are not needed any more: let them go before encoding (memory of big photos)
       const t2 = performance.now();
-      const write = async () => {
-        const tw = performance.now();
-        await fsp.mkdir(path.dirname(f.output), { recursive: true });
-        // last look before writing: never over an original, never over a file that appeared meanwhile
-        if (existsSync(f.output)) throw new Error(`Refused: ${f.output} appeared while restoring; it was left as it is.`);
-        await encodeImage(image, f.output, {
-          format: resolveFormat(f.input, settings.format),
-          quality: settings.quality,
-          inputPath: f.input,
-        });
-        const t3 = performance.now();
-        opts.onTimings?.(index, {
-          decodeMs: t1 - td,
-          restoreMs: t2 - t1,
-          inferenceMs,
-          encodeMs: t3 - tw,
-          tiles,
-          pixels,
-        });
-        workDone++;
-        pending = 0;
-        finish(index, { ...base, status: 'ok', ms: Math.round(t3 - t0), ...(info ? { info } : {}) });
+      return {
+        index,
+        image,
+        ...(info ? { info } : {}),
+        pixels,
+        fraction: current,
+        times: { t0, decodeMs: t1 - td, restoreMs: t2 - t1, inferenceMs, tiles },
       };
-      await settle(); // the previous file is written (and reported) before this one is
-      pending = current; // this file's share moves from live to pending, the next file starts from 0
-      live = 0;
-      const written = write().catch((e: unknown) => {
-        workDone += pending;
-        pending = 0;
-        finish(index, { ...base, status: 'error', ms: Math.round(performance.now() - t0), error: message(e) });
-      });
-      // a big photo is written before the next one is read: two of them in memory at once would be too many
-      if (pixels > (opts.overlapMaxPixels ?? OVERLAP_MAX_PIXELS)) await written;
-      else writing = written;
     } catch (e) {
-      await settle();
+      await this.settle();
       const ms = Math.round(performance.now() - t0);
-      workDone += current;
-      live = 0;
-      if (isCancel(e) || opts.signal?.aborted) finish(index, { ...base, status: 'cancelled', ms });
-      else finish(index, { ...base, status: 'error', ms, error: message(e) });
+      this.progress.restoreEnded(current);
+      const base = { input: f.input, output: f.output };
+      if (isCancel(e) || this.aborted) this.report(index, { ...base, status: 'cancelled', ms });
+      else this.report(index, { ...base, status: 'error', ms, error: message(e) });
+      return null;
     }
   }
-  await settle();
-  summary.ms = Math.round(performance.now() - started);
-  emit({ type: 'done', jobId, summary });
-  return summary;
+
+  /**
+   * Writes a restored photo (encode + rename, atomic) after the previous one is written and reported. Photos up to
+   * overlapMaxPixels are written while the next one restores; a bigger one is written before this returns.
+   */
+  async write(r: Restored): Promise<void> {
+    const f = this.files[r.index];
+    const base = { input: f.input, output: f.output };
+    const { settings } = this.req;
+    const encode = async () => {
+      const tw = performance.now();
+      await fsp.mkdir(path.dirname(f.output), { recursive: true });
+      // last look before writing: never over an original, never over a file that appeared meanwhile
+      if (existsSync(f.output)) throw new Error(`Refused: ${f.output} appeared while restoring; it was left as it is.`);
+      await encodeImage(r.image, f.output, {
+        format: resolveFormat(f.input, settings.format),
+        quality: settings.quality,
+        inputPath: f.input,
+      });
+      const t3 = performance.now();
+      const { t0, ...times } = r.times;
+      this.opts.onTimings?.(r.index, { ...times, encodeMs: t3 - tw, pixels: r.pixels });
+      this.progress.written();
+      this.report(r.index, { ...base, status: 'ok', ms: Math.round(t3 - t0), ...(r.info ? { info: r.info } : {}) });
+    };
+    await this.settle(); // the previous file is written (and reported) before this one is
+    this.progress.writing(r.fraction);
+    const written = encode().catch((e: unknown) => {
+      this.progress.writeFailed();
+      this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e) });
+    });
+    // a big photo is written before the next one is read: two of them in memory at once would be too many
+    if (r.pixels > (this.opts.overlapMaxPixels ?? OVERLAP_MAX_PIXELS)) await written;
+    else this.writing = written;
+  }
+}
+
+/** Runs a restore job to the end (or the cancel) and resolves with its summary; never rejects for a file's fault. */
+export function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<JobSummary> {
+  return new RestoreJob(req, opts).run();
 }
 
 /** The provider report of the last job that loaded a model (for getInfo / the CLI). */

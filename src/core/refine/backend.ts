@@ -3,7 +3,7 @@
 // the same execution providers and fallbacks as restore).
 import path from 'node:path';
 import { RANGES } from '../../shared/limits';
-import type { ProviderReport, RefineSettings } from '../../shared/types';
+import type { RefineSettings } from '../../shared/types';
 import { decodeImage, type DecodedImage } from '../image/decode';
 import { encodeImage, encodePreview, formatForPath } from '../image/encode';
 import type { SessionCache } from '../inference/session';
@@ -16,8 +16,6 @@ export interface EngineRefineOptions {
   sessions: SessionCache;
   /** Quality for lossy output formats (default RANGES.quality.default). */
   quality?: () => Promise<number> | number;
-  /** Told about each job's execution provider. */
-  onProvider?: (r: ProviderReport) => void;
 }
 
 export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<DecodedImage> {
@@ -30,11 +28,7 @@ export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<Decod
       await encodeImage(img, outPath, { format, quality, inputPath: original });
     },
     preview: async (img) => encodePreview(img, Math.max(img.width, img.height)),
-    diffusion: async (s: RefineSettings) => {
-      const d = await loadDiffusion(o.sessions, o.modelsDir, s);
-      o.onProvider?.(d.report);
-      return d;
-    },
+    diffusion: (s: RefineSettings) => loadDiffusion(o.sessions, o.modelsDir, s),
   };
 }
 

@@ -1,15 +1,11 @@
 // The refine mask: where the strokes (or the user's mask) allow change, grown and feathered, and only ever computed
 // inside the bounding box of what was painted, so its cost follows the painted area and not the photo's size.
 
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+import type { Rect } from '../image/types';
+
 
 /** Bounding box of the non-zero pixels of a [w*h] map, or null when there are none. */
-export function boundingBox(bin: Uint8Array, w: number, h: number): Box | null {
+export function boundingBox(bin: Uint8Array, w: number, h: number): Rect | null {
   let x0 = w;
   let y0 = h;
   let x1 = -1;
@@ -35,7 +31,7 @@ export function boundingBox(bin: Uint8Array, w: number, h: number): Box | null {
 }
 
 /** A box grown by `by` on every side and clipped to [0, w) x [0, h). */
-export function growBox(b: Box, by: number, w: number, h: number): Box {
+export function growBox(b: Rect, by: number, w: number, h: number): Rect {
   const x0 = Math.max(0, b.x - by);
   const y0 = Math.max(0, b.y - by);
   const x1 = Math.min(w, b.x + b.w + by);

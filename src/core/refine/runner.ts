@@ -12,12 +12,13 @@ import type { ProviderReport, RefineEvent, RefineSettings } from '../../shared/t
 import { InferenceGate } from '../inference/gate';
 import { decodeMask, decodeStrokes } from './inputs';
 import type { Schedule } from './schedule';
-import { CancelledError } from './sampler';
-import { RefineError, refineImage, type RgbImage } from './sdedit';
+import { CancelledError, isCancel } from '../cancel';
+import type { PixelImage } from '../image/planar';
+import { RefineError, refineImage } from './sdedit';
 import type { EpsModel } from './tiles';
 
 /** A decoded photo as src/core/image gives it; the refiner reads width/height/bitDepth/rgb and carries the rest. */
-export interface RefinePhoto extends RgbImage {
+export interface RefinePhoto extends PixelImage {
   alpha?: Uint8Array | Uint16Array;
   meta?: unknown;
 }
@@ -246,7 +247,7 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
       this.emit({ type: 'done', jobId, ok: true });
       return roundId;
     } catch (e) {
-      if (e instanceof CancelledError || signal.aborted) {
+      if (isCancel(e) || signal.aborted) {
         this.emit({ type: 'done', jobId, ok: false, cancelled: true });
         throw new RefineError('the refine job was cancelled');
       }

@@ -1,5 +1,6 @@
 // DDIM sampling and SDEdit on one image tensor [3, H, W] in [-1, 1]: a line-by-line port of
 // training/revive_train/diffusion.py (ddim_sample, sdedit), float32 storage, noise drawn in the same order.
+import { throwIfAborted } from '../cancel';
 import type { NoiseSource } from './rng';
 import { ddimTimesteps, strengthToT0, type Schedule } from './schedule';
 
@@ -19,16 +20,6 @@ export interface SampleOptions {
   onStep?: (i: number, n: number, t: number) => void;
 }
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
-
-export function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
 
 const f32 = Math.fround;
 

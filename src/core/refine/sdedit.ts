@@ -3,21 +3,17 @@
 // the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large. Where a
 // mask is given and nothing is painted, the guide is first filled from the surroundings (fill.ts).
 import { describeRange, inRange, RANGES, type Range } from '../../shared/limits';
+import type { Rect } from '../image/types';
 import { fillHoles } from './fill';
-import { boundingBox, featherMask, growBox, maskReach, type Box, type FeatherSpec } from './mask';
+import { boundingBox, featherMask, growBox, maskReach, type FeatherSpec } from './mask';
 import { Rng, type NoiseSource } from './rng';
-import { evaluations, sdedit, throwIfAborted } from './sampler';
+import { throwIfAborted } from '../cancel';
+import type { PixelImage } from '../image/planar';
+import { evaluations, sdedit } from './sampler';
 import { ddimTimesteps, strengthToT0, type Schedule } from './schedule';
 import type { TileRect } from '../restore/tiling';
 import { planRegion, tiledEps, type EpsModel, type Region } from './tiles';
 
-/** What the refiner needs of a decoded photo (src/core/image's DecodedImage has these and more; all kept). */
-export interface RgbImage {
-  width: number;
-  height: number;
-  bitDepth: 8 | 16;
-  rgb: Uint8Array | Uint16Array; // interleaved RGB
-}
 
 export interface RefineParams {
   strength: number; // t0 / T
@@ -44,7 +40,7 @@ export interface RefineOptions extends RefineParams {
   onStep?: (step: number, steps: number) => void;
 }
 
-export interface RefineInput<I extends RgbImage> {
+export interface RefineInput<I extends PixelImage> {
   image: I;
   /** RGBA, width*height*4, 8-bit: painted where alpha > 0, blended by alpha. */
   strokes: Uint8Array;
@@ -55,7 +51,7 @@ export interface RefineInput<I extends RgbImage> {
 export interface RefineStats {
   t0: number;
   timesteps: number[];
-  box: Box; // where the mask is non-zero
+  box: Rect; // where the mask is non-zero
   region: Region; // what the network saw
   tiles: TileRect[];
   evaluations: number; // of the whole region
@@ -90,7 +86,7 @@ export function checkParams(p: RefineParams): void {
  * Refines `input.image` where the strokes (or the mask) say. Returns a new image of the same kind (every other field
  * of the input, e.g. alpha and metadata, is kept) whose pixels outside the feathered mask are the input's, bit for bit.
  */
-export async function refineImage<I extends RgbImage>(
+export async function refineImage<I extends PixelImage>(
   input: RefineInput<I>,
   model: EpsModel,
   sched: Schedule,

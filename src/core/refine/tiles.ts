@@ -2,7 +2,7 @@
 // overlapping tiles when larger than the model's tile size; the noise estimates of overlapping tiles are blended
 // with weights that sum to one.
 import { axisWeights, tilesOf, type AxisPlan, type TilePlan, type TileRect } from '../restore/tiling';
-import type { Box } from './mask';
+import type { Rect } from '../image/types';
 import type { EpsFn } from './sampler';
 
 /** The network on one [1, 3, h, w] input (h, w multiples of `stride`) at timestep t; returns eps, same shape. */
@@ -32,7 +32,7 @@ function axis(start: number, len: number, ctx: number, stride: number, size: num
 }
 
 /** The mask's box grown by `context` pixels each side, then to a multiple of `stride` (inside the photo if it fits). */
-export function planRegion(box: Box, width: number, height: number, context: number, stride: number): Region {
+export function planRegion(box: Rect, width: number, height: number, context: number, stride: number): Region {
   const [x, w, runW] = axis(box.x, box.w, context, stride, width);
   const [y, h, runH] = axis(box.y, box.h, context, stride, height);
   return { x, y, w, h, runW, runH };

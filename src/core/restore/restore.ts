@@ -3,6 +3,7 @@
 // the input and the output image, only one band of tile rows is held in float.
 import * as ort from 'onnxruntime-node';
 import type { RestoreModel } from '../../shared/types';
+import { throwIfAborted } from '../cancel';
 import { axisWeights, padPlanar, planTiles, type TilePlan, type TileRect, tilesOf } from './tiling';
 import { createImageLike, toPlanarFloat, writePlanarFloat, type PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
@@ -32,21 +33,7 @@ export interface RestoreResult<I extends PixelImage> {
   stats: RestoreStats;
 }
 
-/** Thrown when a restore is cancelled; `name` is 'AbortError' like the DOM's. */
-export class CancelledError extends Error {
-  constructor(message = 'Cancelled') {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
-export function isCancel(e: unknown): boolean {
-  return e instanceof CancelledError || (e instanceof Error && e.name === 'AbortError');
-}
-
-function throwIfAborted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
+export { CancelledError, isCancel } from '../cancel';
 
 /** The plan restoreImage uses for an image of this size with this model and tile option. */
 export function planFor(width: number, height: number, model: RestoreModel, tile?: number): TilePlan {

@@ -1,11 +1,11 @@
 // Throughput of restoration ONNX models with onnxruntime-node on the CPU, all measured in one run on the same input.
-// usage: node bench/restore_speed.cjs [--h 321] [--w 481] [--reps 5] [--threads 0] model1.onnx[:multiple] ...
-//   e.g. node bench/restore_speed.cjs models/restore-naf32-v2.onnx:16 ../shared/peers/dncnn_color_blind.onnx
+// usage: node training/scripts/ort_speed.cjs [--h 321] [--w 481] [--reps 5] [--threads 0] model1.onnx[:multiple] ...
+//   e.g. node training/scripts/ort_speed.cjs models/restore-naf32-v2.onnx:16 ../shared/peers/dncnn_color_blind.onnx
 // Prints one JSON line per model: mean/min seconds per image and megapixels per second (after one warm-up run).
 // A model with a size multiple runs on the image padded up to it (as the app pads); megapixels per second always
 // count the real h x w image (default 481x321, a CBSD68 photo), so models are compared on the same work.
 const path = require('node:path');
-const ort = require(path.resolve(__dirname, '../node_modules/onnxruntime-node'));
+const ort = require(path.resolve(__dirname, '../../node_modules/onnxruntime-node'));
 
 const args = process.argv.slice(2);
 const opt = { h: 321, w: 481, reps: 5, threads: 0 };

@@ -1,9 +1,9 @@
 // Runs one ONNX model over many inputs with onnxruntime-node (one session), for the Python evaluation scripts.
-// usage: node bench/ort_batch.cjs <spec.json>; spec = { model, threads?, items: [{ input, shape, output }] }
+// usage: node training/scripts/ort_batch.cjs <spec.json>; spec = { model, threads?, items: [{ input, shape, output }] }
 // input/output: raw little-endian float32 files; the output's shape goes to <output>.json. Prints total seconds.
 const fs = require('node:fs');
 const path = require('node:path');
-const ort = require(path.resolve(__dirname, '../node_modules/onnxruntime-node'));
+const ort = require(path.resolve(__dirname, '../../node_modules/onnxruntime-node'));
 
 (async () => {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));

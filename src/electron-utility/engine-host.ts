@@ -1,9 +1,10 @@
-// Entry of the Electron utility process (utilityProcess.fork of out/main/engine-host.js): hosts one EngineService,
+// Entry of the Electron utility process (src/electron-utility: code that runs there, not in main; built to
+// out/main/engine-host.js, which main forks with utilityProcess.fork): hosts one EngineService,
 // so decoding, inference and encoding never run on the main process's thread. Main sends it validated calls only.
 // Arguments: --models-dir=<folder holding manifest.json> --user-data-dir=<folder for settings.json>.
 import type {} from 'electron'; // types only: process.parentPort
+import { argValue, serveEngine } from '../core/host';
 import { EngineService } from '../core/service';
-import { argValue, serveEngine } from './engine-protocol';
 
 function main(): void {
   const port = process.parentPort;

@@ -1,0 +1,107 @@
+"""Typed configs of the training scripts: one dataclass per script, every default here, read from the JSON files in
+training/configs. A key the dataclass does not know is an error (a misspelt key would otherwise be ignored).
+
+    cfg = load_config("training/configs/diffusion_cpu.json", DiffusionConfig)
+    cfg.lr, cfg.loss.lambda_nat, asdict(cfg)   # checkpoints store asdict(cfg)
+"""
+import dataclasses
+import json
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Optional
+
+
+@dataclass
+class TrainConfig:
+    """What both training scripts read (the run's name, the optimiser and its schedule, checkpoints, logging)."""
+    run: str
+    model: dict  # the network's constructor arguments (UNet or Restorer)
+    crop: int
+    batch: int
+    lr: float
+    ema: float
+    steps: int
+    seed: int = 0
+    device: str = "auto"  # auto | cpu
+    p_rescale: float = 0.5
+    warmup: int = 500
+    clip: float = 1.0
+    decay_start: Optional[int] = None  # warmup-stable-decay: cosine from here to lr * lr_min_ratio at steps
+    lr_min_ratio: float = 0.01
+    log_every: int = 50
+    ckpt_every: int = 500
+    keep_every: int = 0  # keep an EMA snapshot every N steps (0 = none)
+
+
+@dataclass
+class DiffusionConfig(TrainConfig):
+    """train_diffusion.py / export_diffusion.py / eval_diffusion.py."""
+    schedule: dict = field(default_factory=dict)  # Schedule(**schedule): T, beta_start, beta_end
+    init: Optional[str] = None  # a training/weights/*.pt EMA file a new run starts from (repository-relative)
+    min_snr_gamma: float = 0.0  # 0 = plain epsilon MSE
+    t_focus: Optional[list] = None  # [lo, hi, share]: a share of t drawn from [lo, hi)
+    color_jitter: float = 0.0
+    devices: Optional[list] = None  # the manifest's devices for the exported model (absent = all)
+    default: bool = True  # export makes it the manifest's default diffusion model
+
+
+@dataclass
+class LossConfig:
+    pixel: str = "charbonnier"  # charbonnier | l1 | l2
+    lambda_nat: float = 0.0
+    lambda_sem: float = 0.0
+    t_min: int = 0
+    t_max: int = 999
+    prior: Optional[str] = None  # a frozen prior file (training/freeze_prior.py); needed when a lambda is set
+
+
+@dataclass
+class RestorerConfig(TrainConfig):
+    """train_restorer.py."""
+    loss: LossConfig = field(default_factory=LossConfig)
+    p_clean: float = 0.1
+    p_gauss: float = 0.0
+    p_gauss_from: int = 0
+    val_every: int = 500
+    val_crop: int = 128
+    prior_info: Optional[dict] = None  # set by train_restorer.py: the prior's file, step and sha256
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _build(cls, raw: dict, where: str):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected an object, got {type(raw).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+                          f"(known: {', '.join(fields)})")
+    hints = typing.get_type_hints(cls)
+    kw = {}
+    for name, value in raw.items():
+        t = hints[name]
+        kw[name] = _build(t, value, f"{where}.{name}") if dataclasses.is_dataclass(t) else value
+    missing = [n for n, f in fields.items() if n not in kw and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:
+        raise ConfigError(f"{where}: missing key{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return cls(**kw)
+
+
+def from_dict(raw: dict, cls, where: str = "config"):
+    """The dataclass `cls` from a dict (a JSON config, or a checkpoint's cfg); unknown or missing keys are errors."""
+    return _build(cls, raw, where)
+
+
+def load_config(path, cls):
+    path = Path(path)
+    with open(path) as f:
+        return from_dict(json.load(f), cls, str(path))
+
+
+__all__ = ["TrainConfig", "DiffusionConfig", "RestorerConfig", "LossConfig", "ConfigError", "load_config",
+           "from_dict", "asdict"]
