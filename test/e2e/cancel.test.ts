@@ -3,21 +3,33 @@
 // reloading the window asks first (the page refuses beforeunload and tells main what is running).
 import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppUnderTest, CROPS, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
 let tmp: string;
 let out: string;
 let app: AppUnderTest;
-// six real photos: the four old photos of samples/ (as PNG) and two CBSD68-sized crops of them
-const PHOTOS = [
+// six real photos (the four old photos of samples/ and two crops of them), each enlarged to twice its size so
+// that the batch is still running when Cancel is clicked (scans of about 1-2.5 MP each)
+const SOURCES = [
   ...['b.png', 'g.png', 'h.png', 'a.png'].map((f) => path.join(OLD_PHOTOS, f)),
   ...['crop-1.png', 'crop-3.png'].map((f) => path.join(CROPS, f)),
 ];
+let PHOTOS: string[] = [];
 
 beforeAll(async () => {
   tmp = tmpDir('e2e-cancel');
   out = path.join(tmp, 'restored');
+  fs.mkdirSync(path.join(tmp, 'scans'));
+  PHOTOS = await Promise.all(
+    SOURCES.map(async (src) => {
+      const dst = path.join(tmp, 'scans', path.basename(src));
+      const { width } = await sharp(src).metadata();
+      await sharp(src).resize({ width: 2 * width! }).png().toFile(dst);
+      return dst;
+    }),
+  );
   app = await launchApp({ userDataDir: path.join(tmp, 'user'), settings: { outDir: out, format: 'jpeg', quality: 85 } });
 });
 
