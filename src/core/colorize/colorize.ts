@@ -69,6 +69,9 @@ export const COLORIZE_DEFAULTS: Required<ColorizeOptions> = {
   guideEps: 1e-4,
 };
 
+/** The spread's reaches, as shares of `reach`, nearest first, and how much less each counts than the one before. */
+const SCALES = [0.04, 0.2, 1];
+const SCALE_WEIGHT = 0.05;
 /** Oklab chroma at which a pixel counts as fully colourful for the prior. */
 const COLOURFUL = 0.03;
 /** Below this influence (and with no paint on the pixel) the pixel is copied unchanged. */
@@ -199,20 +202,38 @@ export function colorizeImage<I extends ColorizeInput>(img: I, strokes: Uint8Arr
     const m = k === 0 ? g : g.map((v, c) => v / count[c]);
     return Float32Array.from(boxMean(m, lw, lh, 1));
   });
-  domainTransformRF(dtGuides, lw, lh, [W, Na, Nb], {
-    sigmaS: o.reach * Math.max(lw, lh),
-    sigmaR: o.edge,
-    iterations: o.iterations,
-    tolerance: o.tolerance,
-  });
+  // at three reaches: the nearest strokes decide a pixel's colour where they reach it (many dabs keep their local
+  // colours), the farther-reaching spreads fill in where they do not, and the widest decides how much colour a
+  // pixel takes at all
+  const num = new Float64Array(ln);
+  const numA = new Float64Array(ln);
+  const numB = new Float64Array(ln);
+  const long = Math.max(lw, lh);
+  let widest = W;
+  for (const [k, share] of SCALES.entries()) {
+    const ch = [W.slice(), Na.slice(), Nb.slice()];
+    domainTransformRF(dtGuides, lw, lh, ch, {
+      sigmaS: Math.max(1, share * o.reach * long),
+      sigmaR: o.edge,
+      iterations: o.iterations,
+      tolerance: o.tolerance,
+    });
+    const beta = SCALE_WEIGHT ** k;
+    for (let c = 0; c < ln; c++) {
+      num[c] += beta * ch[0][c];
+      numA[c] += beta * ch[1][c];
+      numB[c] += beta * ch[2][c];
+    }
+    widest = ch[0];
+  }
   const alpha = new Float64Array(ln);
   const Pa = new Float64Array(ln);
   const Pb = new Float64Array(ln);
   for (let c = 0; c < ln; c++) {
-    const d = W[c] + hold[c];
-    alpha[c] = W[c] / d;
-    Pa[c] = Na[c] / d;
-    Pb[c] = Nb[c] / d;
+    alpha[c] = widest[c] / (widest[c] + hold[c]);
+    const d = num[c] > 0 ? alpha[c] / num[c] : 0;
+    Pa[c] = numA[c] * d;
+    Pb[c] = numB[c] * d;
   }
   const maps = [alpha, Pa, Pb].map((q) => guidedCoefficients(guide, q, lw, lh, o.guideRadius, o.guideEps));
 
