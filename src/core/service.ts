@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
+import type { AppInfo, ColorizeRequest, ColorizeResult, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/settings';
 import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
 import { decodeImage } from './image/decode';
@@ -38,6 +38,8 @@ export interface RefineRunner {
   getRefineResult(jobId: string): Promise<RefineRound>;
   saveRound(roundId: string, outPath: string): Promise<string>;
   cancelRefine(jobId: string): Promise<void>;
+  /** Colour from strokes (src/core/colorize); its full-resolution results are rounds like refine's. */
+  colorize(req: ColorizeRequest): Promise<ColorizeResult>;
   dispose?(): Promise<void> | void;
 }
 
@@ -51,6 +53,7 @@ const refineUnavailable: RefineRunner = {
   getRefineResult: () => Promise.reject(new Error('Refine is not available in this build.')),
   saveRound: () => Promise.reject(new Error('Refine is not available in this build.')),
   cancelRefine: () => Promise.resolve(),
+  colorize: () => Promise.reject(new Error('Refine is not available in this build.')),
 };
 
 export interface EngineServiceOptions {
@@ -285,6 +288,10 @@ export class EngineService {
 
   cancelRefine(jobId: string): Promise<void> {
     return this.refine.cancelRefine(jobId);
+  }
+
+  colorize(req: ColorizeRequest): Promise<ColorizeResult> {
+    return this.refine.colorize(req);
   }
 
   /** Cancels every job, waits for them and releases the sessions. */

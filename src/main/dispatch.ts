@@ -17,6 +17,7 @@ export const ENGINE_METHODS = [
   'getRefineResult',
   'saveRound',
   'cancelRefine',
+  'colorize',
 ] as const satisfies readonly Method[];
 
 export type EngineMethod = (typeof ENGINE_METHODS)[number];

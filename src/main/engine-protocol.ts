@@ -182,6 +182,7 @@ export class EngineClient implements EngineApi {
   getRefineResult: EngineApi['getRefineResult'] = (...a) => this.call('getRefineResult', a);
   saveRound: EngineApi['saveRound'] = (...a) => this.call('saveRound', a);
   cancelRefine: EngineApi['cancelRefine'] = (...a) => this.call('cancelRefine', a);
+  colorize: EngineApi['colorize'] = (...a) => this.call('colorize', a);
 }
 
 /** `--name=value` from an argument list (the utility process's process.argv). */

@@ -43,6 +43,7 @@ const api: ReviveApi = {
   saveRound: (roundId, outPath) => invoke(CH.saveRound, roundId, outPath),
   cancelRefine: (jobId) => invoke(CH.cancelRefine, jobId),
   onRefineEvent: (cb) => subscribe<RefineEvent>(EV.refine, cb),
+  colorize: (req) => invoke(CH.colorize, req),
   showInFolder: (path) => invoke(CH.showInFolder, path),
   setUnsavedWork: (summary) => invoke(CH.setUnsavedWork, summary),
 };

@@ -7,7 +7,7 @@ import { CH } from './api';
 import type { Settings } from './settings';
 import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
-import type { RefineRequest } from './api';
+import type { ColorizeRequest, RefineRequest } from './api';
 
 export class ValidationError extends Error {
   constructor(message: string) {
@@ -189,19 +189,28 @@ function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   };
 }
 
+function source(c: Checker, v: unknown, field: string): RefineRequest['source'] {
+  const s = c.object(v, field, ['path', 'roundId']);
+  if (s.path !== undefined && s.roundId === undefined) return { path: c.path(s.path, `${field}.path`) };
+  if (s.roundId !== undefined && s.path === undefined) return { roundId: c.id(s.roundId, `${field}.roundId`) };
+  return c.fail(field, 'either { path } or { roundId }', v);
+}
+
 function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   const o = c.object(v, field, ['source', 'strokes', 'mask', 'settings']);
-  const s = c.object(o.source, `${field}.source`, ['path', 'roundId']);
-  let source: RefineRequest['source'];
-  if (s.path !== undefined && s.roundId === undefined) source = { path: c.path(s.path, `${field}.source.path`) };
-  else if (s.roundId !== undefined && s.path === undefined) source = { roundId: c.id(s.roundId, `${field}.source.roundId`) };
-  else c.fail(`${field}.source`, 'either { path } or { roundId }', o.source);
   const out: RefineRequest = {
-    source,
+    source: source(c, o.source, `${field}.source`),
     strokes: c.bytes(o.strokes, `${field}.strokes`),
     settings: refineSettings(c, o.settings, `${field}.settings`),
   };
   if (o.mask !== undefined) out.mask = c.bytes(o.mask, `${field}.mask`);
+  return out;
+}
+
+function colorizeRequest(c: Checker, v: unknown, field: string): ColorizeRequest {
+  const o = c.object(v, field, ['source', 'strokes', 'previewSize']);
+  const out: ColorizeRequest = { source: source(c, o.source, `${field}.source`), strokes: c.bytes(o.strokes, `${field}.strokes`) };
+  if (o.previewSize !== undefined) out.previewSize = c.int(o.previewSize, `${field}.previewSize`, LIMITS.previewMin, LIMITS.previewMax);
   return out;
 }
 
@@ -234,6 +243,7 @@ const VALIDATORS: Validators = {
     return [c.id(roundId, 'roundId'), c.path(outPath, 'outPath')];
   },
   cancelRefine: (c, a) => [c.id(c.args(a, 1, 1)[0], 'jobId')],
+  colorize: (c, a) => [colorizeRequest(c, c.args(a, 1, 1)[0], 'req')],
   showInFolder: (c, a) => [c.path(c.args(a, 1, 1)[0], 'path')],
   setUnsavedWork: (c, a) => {
     const summary = c.args(a, 1, 1)[0];

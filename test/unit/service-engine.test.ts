@@ -186,6 +186,9 @@ describe('EngineService refine delegation', () => {
         return p;
       },
       cancelRefine: async (id) => void calls.push(`cancel ${id}`),
+      colorize: async () => {
+        throw new Error('not used here');
+      },
     });
     const s = make({ refine: factory });
     const msgs = collect(s);

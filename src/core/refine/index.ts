@@ -1,5 +1,6 @@
 // src/core/refine: SDEdit refinement (see docs/refine.md). EngineService plugs refineServiceFactory in.
 import type { RefineHost, RefineRunner as ServiceRefine, RefineRunnerFactory } from '../service';
+import { ColorizeService } from '../colorize/service';
 import { engineRefineRunner } from './backend';
 
 export { RefineRunner } from './runner';
@@ -14,11 +15,13 @@ export const refineServiceFactory: RefineRunnerFactory = (host: RefineHost): Ser
     onProvider: (r) => host.setLastProvider(r),
   }, { gate: host.gate });
   runner.onEvent((e) => host.emit(e));
+  const colorize = new ColorizeService(runner);
   return {
     startRefine: async (req) => ({ jobId: runner.start(req) }),
     getRefineResult: (jobId) => runner.getResult(jobId),
     saveRound: (roundId, outPath) => runner.saveRound(roundId, outPath),
     cancelRefine: async (jobId) => runner.cancel(jobId),
+    colorize: (req) => colorize.colorize(req),
     dispose: () => runner.dispose(),
   };
 };

@@ -112,6 +112,7 @@
     saveRound: (roundId, outPath) => call('saveRound', [roundId, outPath]),
     cancelRefine: (jobId) => call('cancelRefine', [jobId]),
     onRefineEvent: (cb) => subscribe(listeners.refine, cb),
+    colorize: (req) => call('colorize', [req]),
     showInFolder: (p) => call('showInFolder', [p]),
     setUnsavedWork: (summary) => call('setUnsavedWork', [summary]),
   });

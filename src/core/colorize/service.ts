@@ -1,0 +1,56 @@
+// The colorize side of EngineService (one request method, `colorize`): a quick preview at a reduced size while the
+// person paints (no round kept; the scaled photo is cached so each stroke costs only the colouring), or the full
+// resolution result kept as a new refine round, so it can be saved, compared and refined further like any round.
+import sharp from 'sharp';
+import type { ColorizeRequest, ColorizeResult } from '../../shared/api';
+import type { DecodedImage } from '../image/types';
+import { encodePreview } from '../image/encode';
+import type { RefineRunner } from '../refine/runner';
+import { colorizeImage } from './colorize';
+import { decodeColorStrokes } from './inputs';
+
+interface Scaled {
+  key: string;
+  size: number;
+  image: DecodedImage;
+}
+
+export class ColorizeService {
+  private scaled: Scaled | null = null;
+
+  constructor(private readonly runner: RefineRunner<DecodedImage>) {}
+
+  async colorize(req: ColorizeRequest): Promise<ColorizeResult> {
+    if (req.previewSize) {
+      const small = await this.small(req.source, req.previewSize);
+      const strokes = await decodeColorStrokes(req.strokes, small.width, small.height, true);
+      const { image } = colorizeImage(small, strokes);
+      return { preview: await encodePreview(image, req.previewSize) };
+    }
+    const { original, image: photo } = await this.runner.photo(req.source);
+    const strokes = await decodeColorStrokes(req.strokes, photo.width, photo.height);
+    const { image } = colorizeImage(photo, strokes);
+    const { id, dropped } = await this.runner.keep(original, image);
+    return { roundId: id, preview: await this.runner.preview(image), ...(dropped.length ? { dropped } : {}) };
+  }
+
+  /** The photo scaled to fit `size` (8-bit, no alpha), kept for the next preview of the same source and size. */
+  private async small(source: ColorizeRequest['source'], size: number): Promise<DecodedImage> {
+    const key = 'roundId' in source ? `round:${source.roundId}` : `path:${source.path}`;
+    if (this.scaled?.key === key && this.scaled.size === size) return this.scaled.image;
+    const { image: photo } = await this.runner.photo(source);
+    const rgb8 = photo.bitDepth === 16 ? Uint8Array.from(photo.rgb, (v) => v >> 8) : (photo.rgb as Uint8Array);
+    let s = sharp(rgb8, { raw: { width: photo.width, height: photo.height, channels: 3 }, limitInputPixels: false });
+    if (photo.width > size || photo.height > size) s = s.resize({ width: size, height: size, fit: 'inside' });
+    const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
+    const image: DecodedImage = {
+      width: info.width,
+      height: info.height,
+      bitDepth: 8,
+      rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      meta: { ...photo.meta, width: info.width, height: info.height, bitDepth: 8, hasAlpha: false },
+    };
+    this.scaled = { key, size, image };
+    return image;
+  }
+}
