@@ -3,7 +3,8 @@
 // normalised Gaussian blur of the dabs' chroma over the same lightness); colour error against the true photo, the
 // lightness kept, and the engine's speed at 1 MP and 12 MP. Writes bench/colorize/results.json, the sheet
 // docs/colorize-sheet.jpg and the 100 % crops docs/colorize-crops.png.
-//   npx jiti bench/colorize/eval.ts [--per-set 6] [--reps 3] [--no-speed] [--edge E] [--tolerance T]
+//   npx jiti bench/colorize/eval.ts [--per-set 6] [--reps 3] [--no-speed]
+//   tuning (prints only): [--edge E] [--tolerance T] [--scales 0.04,0.2,1] [--scale-weight 0.05]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,9 @@ const DAB_R = 3; // dab radius in pixels (a 7-pixel disc, 29 pixels)
 const opts: ColorizeOptions = {};
 if (process.argv.includes('--edge')) opts.edge = Number(arg('edge', '0'));
 if (process.argv.includes('--tolerance')) opts.tolerance = Number(arg('tolerance', '0'));
+if (process.argv.includes('--scales')) opts.scales = arg('scales', '').split(',').map(Number);
+if (process.argv.includes('--scale-weight')) opts.scaleWeight = Number(arg('scale-weight', '0'));
+const tuning = ['--edge', '--tolerance', '--scales', '--scale-weight'].some((k) => process.argv.includes(k));
 
 interface Photo {
   name: string;
@@ -318,7 +322,7 @@ async function main() {
   };
   if (!process.argv.includes('--no-speed')) out.speed = [await speed(1), await speed(12)];
   console.log(JSON.stringify(out, null, 2));
-  if (!process.argv.includes('--edge') && !process.argv.includes('--tolerance')) {
+  if (!tuning) {
     fs.writeFileSync(path.join(__dirname, 'results.json'), JSON.stringify(out, null, 2) + '\n');
     await sheet(showcase, path.join(ROOT, 'docs/colorize-sheet.jpg'), 300, '1 % of the pixels painted');
     await sheet(crops, path.join(ROOT, 'docs/colorize-crops.png'), 240, '240 x 240 crops at 100 %');

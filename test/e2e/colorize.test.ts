@@ -7,7 +7,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearTable, linearToOklab } from '../../src/core/colorize/oklab';
-import { PALETTE } from '../../src/renderer/refine/palette';
 import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
 let tmp: string;
@@ -48,12 +47,14 @@ function oklabAt(rgb: Buffer, w: number, x: number, y: number) {
   linearToOklab(lin[rgb[i]], lin[rgb[i + 1]], lin[rgb[i + 2]], o);
   return o;
 }
-const hexLab = (hex: string) => {
-  const v = Number.parseInt(hex.slice(1), 16);
+/** Oklab of a swatch's colour as the page shows it ("rgb(r, g, b)"). */
+async function swatchLab(testId: string) {
+  const css = await app.page.getByTestId(testId).evaluate((el) => (el as unknown as { style: { backgroundColor: string } }).style.backgroundColor);
+  const [r, g, b] = css.match(/\d+/g)!.map(Number);
   const o = new Float64Array(3);
-  linearToOklab(lin[v >> 16], lin[(v >> 8) & 255], lin[v & 255], o);
+  linearToOklab(lin[r], lin[g], lin[b], o);
   return o;
-};
+}
 const hueDiff = (a: Float64Array, b: Float64Array) => {
   const d = Math.atan2(a[2], a[1]) - Math.atan2(b[2], b[1]);
   return Math.abs(Math.atan2(Math.sin(d), Math.cos(d)));
@@ -101,7 +102,7 @@ describe('colour a black-and-white photo', () => {
     const saved = path.join(out, fs.readdirSync(out).find((f) => f.includes('refined'))!);
     const { data, info } = await sharp(saved).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([372, 524, 3]);
-    const want = { sky: hexLab(PALETTE.find((p) => p.name === 'Sky')!.color), coat: hexLab(PALETTE.find((p) => p.name === 'Red fabric')!.color) };
+    const want = { sky: await swatchLab('swatch-sky'), coat: await swatchLab('swatch-red-fabric') };
     for (const [where, at, c] of [['sky', sky, want.sky], ['coat', coat, want.coat]] as const) {
       const got = oklabAt(data, 372, at.x, at.y);
       expect(Math.hypot(got[1], got[2]), where).toBeGreaterThan(0.02);

@@ -8,6 +8,7 @@
 import {
   encodeLinear,
   encodeTable,
+  encodeTable8,
   linearTable,
   linearToOklab,
   oklabToLinearInGamut,
@@ -43,6 +44,10 @@ export interface ColorizeOptions {
   hold?: number;
   /** Extra weight of a colourful pixel's own chroma (default 3e-5): recolouring stays near its strokes. */
   holdColour?: number;
+  /** The spread's reaches as shares of `reach`, nearest first (default 0.04, 0.2, 1), and how much less each counts
+   * than the one before (default 0.05): where the nearer strokes reach, they decide. */
+  scales?: number[];
+  scaleWeight?: number;
   /** Guided upsampling window radius in working pixels (default 2) and regularisation (default 1e-4, in L^2). */
   guideRadius?: number;
   guideEps?: number;
@@ -63,17 +68,18 @@ export const COLORIZE_DEFAULTS: Required<ColorizeOptions> = {
   edge: 0.04,
   iterations: 3,
   tolerance: 2,
+  scales: [0.04, 0.2, 1],
+  scaleWeight: 0.05,
   hold: 2e-6,
   holdColour: 3e-5,
   guideRadius: 2,
   guideEps: 1e-4,
 };
 
-/** The spread's reaches, as shares of `reach`, nearest first, and how much less each counts than the one before. */
-const SCALES = [0.04, 0.2, 1];
-const SCALE_WEIGHT = 0.05;
 /** Oklab chroma at which a pixel counts as fully colourful for the prior. */
 const COLOURFUL = 0.03;
+/** Steps of the 8-bit output table (linear light 0..1). */
+const ENC8_STEPS = 16384;
 /** Below this influence (and with no paint on the pixel) the pixel is copied unchanged. */
 const UNCHANGED = 1 / 1024;
 
@@ -210,7 +216,7 @@ export function colorizeImage<I extends ColorizeInput>(img: I, strokes: Uint8Arr
   const numB = new Float64Array(ln);
   const long = Math.max(lw, lh);
   let widest = W;
-  for (const [k, share] of SCALES.entries()) {
+  for (const [k, share] of o.scales.entries()) {
     const ch = [W.slice(), Na.slice(), Nb.slice()];
     domainTransformRF(dtGuides, lw, lh, ch, {
       sigmaS: Math.max(1, share * o.reach * long),
@@ -218,7 +224,7 @@ export function colorizeImage<I extends ColorizeInput>(img: I, strokes: Uint8Arr
       iterations: o.iterations,
       tolerance: o.tolerance,
     });
-    const beta = SCALE_WEIGHT ** k;
+    const beta = o.scaleWeight ** k;
     for (let c = 0; c < ln; c++) {
       num[c] += beta * ch[0][c];
       numA[c] += beta * ch[1][c];
@@ -239,6 +245,7 @@ export function colorizeImage<I extends ColorizeInput>(img: I, strokes: Uint8Arr
 
   // pass 2, full resolution: coefficients interpolated, evaluated with the pixel's own lightness
   const enc = encodeTable();
+  const enc8 = encodeTable8(ENC8_STEPS);
   const rgbLin = new Float64Array(3);
   const x0 = new Int32Array(w);
   const fx = new Float32Array(w);
@@ -293,9 +300,18 @@ export function colorizeImage<I extends ColorizeInput>(img: I, strokes: Uint8Arr
         nb = ws * kb + (1 - ws) * nb;
       }
       oklabToLinearInGamut(l, na, nb, rgbLin);
-      const R = Math.round(encodeLinear(enc, rgbLin[0]) * max);
-      const G = Math.round(encodeLinear(enc, rgbLin[1]) * max);
-      const B = Math.round(encodeLinear(enc, rgbLin[2]) * max);
+      let R: number;
+      let G: number;
+      let B: number;
+      if (max === 255) {
+        R = enc8[(rgbLin[0] * ENC8_STEPS + 0.5) | 0];
+        G = enc8[(rgbLin[1] * ENC8_STEPS + 0.5) | 0];
+        B = enc8[(rgbLin[2] * ENC8_STEPS + 0.5) | 0];
+      } else {
+        R = Math.round(encodeLinear(enc, rgbLin[0]) * max);
+        G = Math.round(encodeLinear(enc, rgbLin[1]) * max);
+        B = Math.round(encodeLinear(enc, rgbLin[2]) * max);
+      }
       if (R !== r || G !== g || B !== b) {
         out[3 * i] = R;
         out[3 * i + 1] = G;

@@ -35,6 +35,19 @@ export function encodeTable(): Float32Array {
   return encTable;
 }
 
+const enc8 = new Map<number, Uint8Array>();
+
+/** linear light 0..1 -> 8-bit sRGB by direct lookup in `n` steps (16384: within 0.2 of a level everywhere). */
+export function encodeTable8(n = 16384): Uint8Array {
+  let t = enc8.get(n);
+  if (!t) {
+    t = new Uint8Array(n + 1);
+    for (let i = 0; i <= n; i++) t[i] = Math.round(linearToSrgb(i / n) * 255);
+    enc8.set(n, t);
+  }
+  return t;
+}
+
 export function encodeLinear(table: Float32Array, v: number): number {
   if (v <= 0) return 0;
   if (v >= 1) return 1;
@@ -70,21 +83,28 @@ const inGamut = (c: Float64Array) => c[0] >= 0 && c[0] <= 1 && c[1] >= 0 && c[1]
 
 /**
  * Oklab -> linear RGB inside the sRGB gamut, keeping L and the hue: when (a, b) is out of gamut, its chroma is
- * scaled down (bisection, 5 steps: within 1/32 of the largest chroma that fits) until it fits. L itself is clamped to 0..1 (grey at L is always in gamut).
+ * scaled down toward the grey of the same L (always in gamut) by the factor at which the nearest channel would reach
+ * its bound, taking each channel as linear in the factor (two steps, the second from the first's result); what is
+ * left over (the channels are cubic in it) is clipped, a small fraction of a level. L itself is clamped to 0..1.
  */
 export function oklabToLinearInGamut(L: number, a: number, b: number, out: Float64Array): void {
   L = L < 0 ? 0 : L > 1 ? 1 : L;
   oklabToLinear(L, a, b, out);
   if (inGamut(out)) return;
-  let lo = 0;
-  let hi = 1;
-  for (let k = 0; k < 5; k++) {
-    const t = (lo + hi) / 2;
+  const grey = L * L * L;
+  let t = 1;
+  for (let step = 0; step < 2; step++) {
+    // channel(s) = grey + (s / t) * (out - grey) for s in [0, t]: the largest s that keeps every channel in 0..1
+    let s = t;
+    for (let c = 0; c < 3; c++) {
+      const d = out[c] - grey;
+      if (out[c] > 1) s = Math.min(s, (t * (1 - grey)) / d);
+      else if (out[c] < 0) s = Math.min(s, (t * -grey) / d);
+    }
+    t = Math.max(0, s * 0.999);
     oklabToLinear(L, a * t, b * t, out);
-    if (inGamut(out)) lo = t;
-    else hi = t;
+    if (inGamut(out)) return;
   }
-  oklabToLinear(L, a * lo, b * lo, out);
   for (let c = 0; c < 3; c++) out[c] = out[c] < 0 ? 0 : out[c] > 1 ? 1 : out[c];
 }
 
