@@ -4,12 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io';
-import { runCli } from '../../src/cli/main';
 import { linearTable, linearToOklab, srgb8ToOklab } from '../../src/core/colorize/oklab';
 import { decodeImage } from '../../src/core/image/decode';
 import { discStrokes } from '../unit/refine-helpers';
 import { ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
+import { runInProcess } from './cli-helpers';
 
 const tmp = tmpDir('colorize-cli');
 const PHOTO = path.join(ROOT, 'samples/bearded-man.jpg'); // real scanned old photo, 372 x 524
@@ -19,13 +18,7 @@ const COAT = [40, 60, 130];
 let W = 0;
 let H = 0;
 
-async function cli(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false, columns: 100, env: {}, cwd: tmp };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runInProcess(argv, tmp);
 
 beforeAll(async () => {
   const img = await decodeImage(PHOTO);
