@@ -114,6 +114,25 @@ describe('colorizeImage', () => {
     expect(Buffer.compare(Buffer.from(image.rgb), Buffer.from(rgb))).toBe(0);
   });
 
+  it('leaves a region that a strong edge closes off, and that has no stroke of its own, exactly as it was', () => {
+    const rgb = twoRegions();
+    const s = twoStrokes();
+    for (let i = 0; i < W * H; i++) if (inside(i % W, (i / W) | 0)) s[4 * i + 3] = 0; // only the red dab, on the ground
+    const { image } = colorizeImage({ width: W, height: H, bitDepth: 8, rgb }, s);
+    expect(hueShare(image.rgb, 255, hueOf(RED), (x, y) => !inside(x, y))).toBeGreaterThan(0.97);
+    let same = 0;
+    let all = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (!inside(x, y) || fromEdge(x, y) < 4) continue;
+        const i = 3 * (y * W + x);
+        all++;
+        if (image.rgb[i] === rgb[i] && image.rgb[i + 1] === rgb[i + 1] && image.rgb[i + 2] === rgb[i + 2]) same++;
+      }
+    }
+    expect(same / all).toBeGreaterThan(0.99);
+  });
+
   it('recolours a colour photo where painted and keeps the colours elsewhere', () => {
     // a green disc on an orange ground; a blue stroke on the disc
     const rgb = new Uint8Array(W * H * 3);
