@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
+import type { AppInfo, ColorizeRequest, ColorizeResult, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/settings';
 import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
 import { decodeImage } from './image/decode';
@@ -15,6 +15,7 @@ import { collectInputs, runRestoreJob } from './jobs/batch';
 import { checkModels, loadManifest } from './models/manifest';
 import { engineRefineBackend } from './refine/backend';
 import { RefineRunner, type RefineBackend } from './refine/runner';
+import { ColorizeService } from './colorize/service';
 
 /** One message of the engine: which stream (the EV channel names' tail) and the event. */
 export type EngineMessage = { channel: 'job'; event: JobEvent } | { channel: 'refine'; event: RefineEvent };
@@ -75,6 +76,7 @@ export class EngineService {
   private settingsWrite: Promise<unknown> = Promise.resolve();
   /** The refine jobs and their rounds (null when built without refine). */
   readonly refine: RefineRunner | null;
+  private colorizer: ColorizeService | null = null;
 
   constructor(opts: EngineServiceOptions) {
     this.modelsDir = path.resolve(opts.modelsDir);
@@ -262,6 +264,12 @@ export class EngineService {
 
   async cancelRefine(jobId: string): Promise<void> {
     this.refine?.cancel(jobId);
+  }
+
+  /** Colour from strokes (src/core/colorize): a preview, or the full-resolution result kept as a refine round. */
+  async colorize(req: ColorizeRequest): Promise<ColorizeResult> {
+    this.colorizer ??= new ColorizeService(this.refiner);
+    return this.colorizer.colorize(req);
   }
 
   /** Cancels every job, waits for them and releases the sessions. */

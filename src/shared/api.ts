@@ -43,6 +43,27 @@ export interface RefineRequest {
   settings: RefineSettings;
 }
 
+/** Colour from strokes (src/core/colorize): a quick preview while painting, or the full-resolution result as a round. */
+export interface ColorizeRequest {
+  /** The photo being coloured: a file path, or the id of an earlier round's result. */
+  source: { path: string } | { roundId: string };
+  /**
+   * RGBA PNG: painted pixels where alpha > 0, in the colour wanted. The photo's size, or (with previewSize) any size
+   * of the photo's shape, scaled to the preview.
+   */
+  strokes: Uint8Array;
+  /** Colour the photo scaled to fit this size, for a quick look; no round is kept. Absent: full resolution, a new round. */
+  previewSize?: number;
+}
+
+export interface ColorizeResult {
+  /** The new round (full resolution only); saved with saveRound, refined further like any round. */
+  roundId?: string;
+  preview: PreviewImage;
+  /** Rounds the engine let go of to stay within its bound (as RefineEvent 'dropped'). */
+  dropped?: string[];
+}
+
 export interface RefineRound {
   roundId: string;
   preview: PreviewImage; // full resolution, for the comparison view
@@ -68,6 +89,8 @@ export interface ReviveApi {
   saveRound(roundId: string, outPath: string): Promise<string>;
   cancelRefine(jobId: string): Promise<void>;
   onRefineEvent(cb: (e: RefineEvent) => void): () => void;
+  /** Colours the photo from strokes: a preview (previewSize) or the full-resolution result as a new round. */
+  colorize(req: ColorizeRequest): Promise<ColorizeResult>;
   showInFolder(path: string): Promise<void>;
   /**
    * Tells main what closing or reloading the window would lose, in words (null = nothing), so the "Leave Revive?"

@@ -6,7 +6,7 @@
 import type { Settings } from './settings';
 import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
-import type { RefineRequest } from './api';
+import type { ColorizeRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 
 export class ValidationError extends Error {
@@ -192,19 +192,28 @@ export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   };
 }
 
+function source(c: Checker, v: unknown, field: string): RefineRequest['source'] {
+  const s = c.object(v, field, ['path', 'roundId']);
+  if (s.path !== undefined && s.roundId === undefined) return { path: c.path(s.path, `${field}.path`) };
+  if (s.roundId !== undefined && s.path === undefined) return { roundId: c.id(s.roundId, `${field}.roundId`) };
+  return c.fail(field, 'either { path } or { roundId }', v);
+}
+
 export function refineRequest(c: Checker, v: unknown, field: string): RefineRequest {
   const o = c.object(v, field, ['source', 'strokes', 'mask', 'settings']);
-  const s = c.object(o.source, `${field}.source`, ['path', 'roundId']);
-  let source: RefineRequest['source'];
-  if (s.path !== undefined && s.roundId === undefined) source = { path: c.path(s.path, `${field}.source.path`) };
-  else if (s.roundId !== undefined && s.path === undefined) source = { roundId: c.id(s.roundId, `${field}.source.roundId`) };
-  else c.fail(`${field}.source`, 'either { path } or { roundId }', o.source);
   const out: RefineRequest = {
-    source,
+    source: source(c, o.source, `${field}.source`),
     strokes: c.bytes(o.strokes, `${field}.strokes`),
     settings: refineSettings(c, o.settings, `${field}.settings`),
   };
   if (o.mask !== undefined) out.mask = c.bytes(o.mask, `${field}.mask`);
+  return out;
+}
+
+export function colorizeRequest(c: Checker, v: unknown, field: string): ColorizeRequest {
+  const o = c.object(v, field, ['source', 'strokes', 'previewSize']);
+  const out: ColorizeRequest = { source: source(c, o.source, `${field}.source`), strokes: c.bytes(o.strokes, `${field}.strokes`) };
+  if (o.previewSize !== undefined) out.previewSize = c.range(o.previewSize, `${field}.previewSize`, RANGES.preview);
   return out;
 }
 

@@ -38,3 +38,12 @@ export function runNode(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: s
     });
   });
 }
+
+/** Runs `revive ARGV` in this process (the same runCli the bundle runs), capturing stdout and stderr. */
+export async function runInProcess(argv: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../../src/cli/main');
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false, columns: 100, env, cwd });
+  return { code, out, err };
+}

@@ -5,14 +5,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io';
-import { runCli } from '../../src/cli/main';
 import { parseRefineArgs } from '../../src/cli/refine';
 import { decodeImage } from '../../src/core/image/decode';
 import { featherMask } from '../../src/core/refine/mask';
 import { DEFAULT_FEATHER } from '../../src/core/refine/sdedit';
 import { discStrokes } from '../unit/refine-helpers';
 import { FIXTURES, ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
+import { runInProcess } from './cli-helpers';
 
 const tmp = tmpDir('refine-cli');
 const PHOTO = path.join(ROOT, 'samples/bearded-man.jpg'); // real scanned old photo, 372 x 524
@@ -21,20 +20,7 @@ let H = 0;
 let strokes: Uint8Array;
 const STROKES = path.join(tmp, 'strokes.png');
 
-async function cli(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    errIsTTY: false,
-    columns: 100,
-    env: { REVIVE_MODELS_DIR: FIXTURES },
-    cwd: tmp,
-  };
-  const code = await runCli(argv, io);
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runInProcess(argv, tmp, { REVIVE_MODELS_DIR: FIXTURES });
 
 beforeAll(async () => {
   const img = await decodeImage(PHOTO);

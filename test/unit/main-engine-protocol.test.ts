@@ -45,6 +45,7 @@ function fakeEngine(): HostedEngine & { emit(m: EngineMessage): void } {
     },
     saveRound: async (_r: string, p: string) => p,
     cancelRefine: async () => undefined,
+    colorize: async () => ({ preview: { bytes: new Uint8Array(1), mime: 'image/jpeg' as const, width: 1, height: 1, fullWidth: 1, fullHeight: 1 } }),
   };
   return e;
 }

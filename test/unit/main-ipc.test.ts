@@ -40,6 +40,7 @@ function fakeEngine() {
     getRefineResult: ok({ roundId: 'r1', preview: null }),
     saveRound: ok('/out/x.png'),
     cancelRefine: ok(undefined),
+    colorize: ok({ roundId: 'r2', preview: null }),
   } satisfies Record<keyof EngineApi, unknown>;
 }
 

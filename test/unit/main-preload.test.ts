@@ -56,6 +56,7 @@ describe('preload', () => {
       [api.getRefineResult('j'), CH.getRefineResult, ['j']],
       [api.saveRound('r', '/o.png'), CH.saveRound, ['r', '/o.png']],
       [api.cancelRefine('j'), CH.cancelRefine, ['j']],
+      [api.colorize({ source: { path: '/a.png' }, strokes: new Uint8Array(1) }), CH.colorize, [{ source: { path: '/a.png' }, strokes: new Uint8Array(1) }]],
       [api.showInFolder('/o.png'), CH.showInFolder, ['/o.png']],
       [api.setUnsavedWork('1 refine round not saved'), CH.setUnsavedWork, ['1 refine round not saved']],
       [api.setUnsavedWork(null), CH.setUnsavedWork, [null]],

@@ -145,6 +145,18 @@ describe('validateRequest', () => {
     bad('startRefine', [{ ...refineReq(), mask: 'png' }], /req.mask must be bytes/);
   });
 
+  it('checks colorize requests: source, strokes bytes, an optional preview size', () => {
+    const strokes = new Uint8Array([137, 80, 78, 71]);
+    expect(validateRequest('colorize', [{ source: { roundId: 'r-1' }, strokes, previewSize: 1024 }])).toEqual([
+      { source: { roundId: 'r-1' }, strokes, previewSize: 1024 },
+    ]);
+    expect(validateRequest('colorize', [{ source: { path: '/a.jpg' }, strokes }])).toEqual([{ source: { path: '/a.jpg' }, strokes }]);
+    bad('colorize', [{ source: { path: 'a.jpg' }, strokes }], /req.source.path must be an absolute path/);
+    bad('colorize', [{ source: { path: '/a.jpg' }, strokes: 'x' }], /req.strokes must be bytes/);
+    bad('colorize', [{ source: { path: '/a.jpg' }, strokes, previewSize: 8 }], /req.previewSize must be a whole number from 16/);
+    bad('colorize', [{ source: { path: '/a.jpg' }, strokes, settings: {} }], /req.settings must be absent/);
+  });
+
   it('knows absolute paths per platform', () => {
     expect(isAbsolutePath('/home/x', 'posix')).toBe(true);
     expect(isAbsolutePath('C:\\photos', 'posix')).toBe(false);

@@ -158,6 +158,26 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
     return [...this.rounds.keys()];
   }
 
+  /**
+   * The photo a request starts from (a file, decoded, or a kept round) and the original the chain of rounds began
+   * with. For other engines that make rounds (colorize).
+   */
+  async photo(source: RefineRequest['source']): Promise<{ original: string; image: P }> {
+    if ('roundId' in source) return { original: this.round(source.roundId).original, image: await this.roundImage(source.roundId) };
+    const original = path.resolve(source.path);
+    return { original, image: await this.backend.decode(original) };
+  }
+
+  /** Keeps an image made elsewhere (colorize) as a new round; returns its id and the rounds dropped past the bound. */
+  keep(original: string, img: P): Promise<{ id: string; dropped: string[] }> {
+    return this.addRound(original, img);
+  }
+
+  /** The preview of an image, as the backend makes them (full resolution). */
+  preview(img: P): Promise<PreviewImage> {
+    return this.backend.preview(img);
+  }
+
   /** Drops every round and the temp folder. */
   dispose(): void {
     for (const j of this.jobs.values()) j.controller.abort();

@@ -12,7 +12,7 @@ import {
   type Stroke,
 } from './strokes';
 
-const LAYERS: Layer[] = ['paint', 'mask'];
+const LAYERS: Layer[] = ['paint', 'mask', 'color'];
 
 function canvas(w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');
@@ -31,7 +31,7 @@ export class StrokeLayers {
   /** The canvases on screen, one per layer. */
   readonly view: Record<Layer, HTMLCanvasElement>;
   private readonly base: Record<Layer, HTMLCanvasElement>;
-  private readonly baseHas: Record<Layer, boolean> = { paint: false, mask: false };
+  private readonly baseHas: Record<Layer, boolean> = { paint: false, mask: false, color: false };
   readonly history: StrokeHistory;
   private active: { stroke: Stroke; snapshot: HTMLCanvasElement } | null = null;
 
@@ -40,8 +40,8 @@ export class StrokeLayers {
     readonly height: number,
     maxHistoryBytes?: number,
   ) {
-    this.view = { paint: canvas(width, height), mask: canvas(width, height) };
-    this.base = { paint: canvas(width, height), mask: canvas(width, height) };
+    this.view = { paint: canvas(width, height), mask: canvas(width, height), color: canvas(width, height) };
+    this.base = { paint: canvas(width, height), mask: canvas(width, height), color: canvas(width, height) };
     this.history = new StrokeHistory(maxHistoryBytes);
   }
 
@@ -80,6 +80,7 @@ export class StrokeLayers {
       for (const l of LAYERS) drawOp(ctx(this.base[l]) as unknown as Ctx2D, b, l, this.width, this.height);
       this.baseHas.paint = mayHavePixels([b], 'paint', this.baseHas.paint);
       this.baseHas.mask = mayHavePixels([b], 'mask', this.baseHas.mask);
+      this.baseHas.color = mayHavePixels([b], 'color', this.baseHas.color);
     }
     if (op.kind === 'clear') this.redraw();
   }
@@ -125,6 +126,22 @@ export class StrokeLayers {
     const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
     if (!blob) throw new Error('Revive could not prepare the strokes.');
     return new Uint8Array(await blob.arrayBuffer());
+  }
+
+  /**
+   * The Colour brush's strokes as an RGBA PNG for colorize: the photo's size, or scaled to fit `maxSize` (for the
+   * live preview). Null when nothing is painted with it.
+   */
+  async exportColor(maxSize?: number): Promise<Uint8Array | null> {
+    if (!this.mayHave('color')) return null;
+    const s = maxSize ? Math.min(1, maxSize / Math.max(this.width, this.height)) : 1;
+    let c = this.view.color;
+    if (s < 1) {
+      c = canvas(Math.max(1, Math.round(this.width * s)), Math.max(1, Math.round(this.height * s)));
+      ctx(c).drawImage(this.view.color, 0, 0, c.width, c.height);
+    }
+    if (!hasAlpha(ctx(c).getImageData(0, 0, c.width, c.height).data)) return null;
+    return StrokeLayers.png(c);
   }
 
   /**

@@ -17,7 +17,12 @@ import { StrokeLayers } from './layers';
 import { nameList, REFINE_MEMORY_BUDGET, toEvict, unsavedWords, type WorkInfo } from './sessions';
 import type { Layer, Tool } from './strokes';
 
-export type RefineTool = Tool | 'picker';
+
+/** 'color': the Colour brush (colorize), painting on its own layer; the eraser and the picker then act for it. */
+export type RefineTool = Tool | 'picker' | 'color';
+
+/** Longest side of the live colour preview (the full resolution is coloured on Apply). */
+export const COLOR_PREVIEW = 1024;
 
 export interface Round {
   id: string; // 'start' or the engine's round id
@@ -56,6 +61,8 @@ export class RefineWork {
   job = $state<RefineJob | null>(null);
   compare = $state(false);
   lastSaved = $state<string | null>(null);
+  /** The live colour preview of the round on screen with the Colour brush's strokes (null: none painted). */
+  colorPreview = $state<Picture | null>(null);
 
   current = $derived(this.rounds.find((r) => r.id === this.currentId) ?? null);
   parentOfCurrent = $derived.by(() => {
@@ -80,7 +87,7 @@ export class RefineWork {
   /** Painted strokes not refined yet (anything to undo or redo, or strokes baked past the undo budget). */
   get hasStrokes(): boolean {
     const l = this.layers;
-    return !!l && (l.history.canUndo || l.history.canRedo || l.mayHave('paint') || l.mayHave('mask'));
+    return !!l && (l.history.canUndo || l.history.canRedo || l.mayHave('paint') || l.mayHave('mask') || l.mayHave('color'));
   }
 
   get busy(): boolean {
@@ -111,13 +118,20 @@ export class RefineWork {
     if (this.layers && !this.hasStrokes) this.layers = null;
   }
 
+  setColorPreview(p: Picture | null): void {
+    if (this.colorPreview) release(this.colorPreview);
+    this.colorPreview = p;
+  }
+
   /** Fresh stroke layers for the round on screen. */
   freshLayers(): void {
+    this.setColorPreview(null);
     const c = this.current;
     this.layers = c ? new StrokeLayers(c.picture.fullWidth, c.picture.fullHeight) : null;
   }
 
   dispose(): void {
+    this.setColorPreview(null);
     for (const r of this.rounds) release(r.picture);
     this.rounds = [];
     this.layers = null;
@@ -125,7 +139,11 @@ export class RefineWork {
 }
 
 export class RefineState implements WorkKeeper {
-  tool = $state<RefineTool>('brush');
+  private _tool = $state<RefineTool>('brush');
+  /** The Colour brush was the last brush picked: the eraser and the picker act on its layer, its palette shows. */
+  colorMode = $state(false);
+  /** A full-resolution colour is being made (Apply colour). */
+  colouring = $state(false);
   color = $state('#7b6d58');
   size = $state(32);
   hard = $state(false);
@@ -203,8 +221,17 @@ export class RefineState implements WorkKeeper {
     return this.work?.layers ?? null;
   }
 
+  get tool(): RefineTool {
+    return this._tool;
+  }
+  set tool(t: RefineTool) {
+    if (t === 'color') this.colorMode = true;
+    else if (t === 'brush') this.colorMode = false;
+    this._tool = t;
+  }
+
   get layer(): Layer {
-    return this.maskOnly ? 'mask' : 'paint';
+    return this.colorMode ? 'color' : this.maskOnly ? 'mask' : 'paint';
   }
 
   get canUndo(): boolean {
@@ -219,6 +246,80 @@ export class RefineState implements WorkKeeper {
 
   touched(): void {
     this.version++;
+  }
+
+  /** The strokes changed (painted, undone, redone, cleared): the colour preview follows when there is colour. */
+  changed(): void {
+    this.touched();
+    const l = this.layers;
+    if (l && (l.mayHave('color') || this.work?.colorPreview)) void this.previewColour();
+  }
+
+  private previewing = false;
+  private previewAgain = false;
+
+  /**
+   * Colours the photo on screen at preview size from the Colour brush's strokes. While one preview is being made,
+   * further changes make one more afterwards (the latest strokes), never a queue.
+   */
+  async previewColour(): Promise<void> {
+    if (this.previewing) {
+      this.previewAgain = true;
+      return;
+    }
+    this.previewing = true;
+    try {
+      do {
+        this.previewAgain = false;
+        const w = this.work;
+        const cur = w?.current;
+        if (!w || !cur || !w.layers) return;
+        const strokes = await w.layers.exportColor(COLOR_PREVIEW);
+        if (!strokes) {
+          w.setColorPreview(null);
+          continue;
+        }
+        const r = await this.api.colorize({ source: cur.source, strokes, previewSize: COLOR_PREVIEW });
+        if (this.work === w && w.current === cur && w.layers?.mayHave('color')) w.setColorPreview(toPicture(r.preview));
+      } while (this.previewAgain);
+    } catch (e) {
+      this.app.say('error', `Could not preview the colour: ${errorText(e)}`);
+    } finally {
+      this.previewing = false;
+    }
+  }
+
+  /** Colours the photo at full resolution from the Colour brush's strokes: a new round, shown against its parent. */
+  async applyColour(): Promise<void> {
+    const w = this.work;
+    const cur = w?.current;
+    if (!w || w.busy || this.colouring || !cur || !w.layers) return;
+    this.colouring = true;
+    w.starting = true;
+    try {
+      const strokes = await w.layers.exportColor();
+      if (!strokes) {
+        this.app.say('info', 'Paint with the Colour brush first: a few strokes in the colours wanted.');
+        return;
+      }
+      this.app.notice = null;
+      const r = await this.api.colorize({ source: cur.source, strokes });
+      if (r.dropped?.length) this.dropped(r.dropped);
+      if (this.works.get(w.path) !== w || !r.roundId) return;
+      const n = w.rounds.filter((x) => x.id !== 'start').length + 1;
+      w.rounds.push({ id: r.roundId, label: `Colour ${n}`, source: { roundId: r.roundId }, picture: toPicture(r.preview), parent: cur.id });
+      w.currentId = r.roundId;
+      w.layers = new StrokeLayers(r.preview.fullWidth, r.preview.fullHeight);
+      w.setColorPreview(null);
+      w.compare = true;
+      this.touched();
+    } catch (e) {
+      this.app.say('error', `Could not colour the photo: ${errorText(e)}`);
+    } finally {
+      w.starting = false;
+      this.colouring = false;
+    }
+    this.enforceBudget();
   }
 
   /** Of these paths, the one whose work was on screen last (null when none has any). */
@@ -270,17 +371,17 @@ export class RefineState implements WorkKeeper {
   }
 
   undo(): void {
-    if (this.layers?.undo()) this.touched();
+    if (this.layers?.undo()) this.changed();
   }
 
   redo(): void {
-    if (this.layers?.redo()) this.touched();
+    if (this.layers?.redo()) this.changed();
   }
 
   clearStrokes(): void {
     if (!this.layers) return;
     this.layers.clear('all');
-    this.touched();
+    this.changed();
   }
 
   /** Reverts to a round: it is shown and the next Refine starts from it; the strokes start afresh. */
@@ -424,7 +525,7 @@ export class RefineState implements WorkKeeper {
   }
 
   /** The engine let go of its oldest rounds (it keeps a bounded number): they leave their lists, in words. */
-  private dropped(ids: string[]): void {
+  dropped(ids: string[]): void {
     const gone = new Set(ids);
     const lost: string[] = [];
     for (const w of this.works.values()) {

@@ -5,7 +5,8 @@
 // longer be undone. Pure: no DOM types, so the tests run it in plain Node with a recording 2D context.
 
 export type Tool = 'brush' | 'eraser';
-export type Layer = 'paint' | 'mask';
+/** paint: the colour refine follows; mask: where refine may change; color: the Colour brush's strokes (colorize). */
+export type Layer = 'paint' | 'mask' | 'color';
 
 export interface Point {
   x: number;
