@@ -283,8 +283,8 @@ export async function runRestoreJob(req: JobRequest, opts: JobOptions): Promise<
       let restored: RestoreResult<DecodedImage>;
       try {
         // a GPU out of memory retries with smaller tiles, then on the CPU (reported as a new provider report)
-        const ctx = { sessions: opts.sessions, modelsDir: opts.modelsDir, session: s, onReport: (report: ProviderReport) => emit({ type: 'provider', jobId, report }) };
-        const r = await restoreOnDevice(img, s.model, ctx, {
+        const onReport = (report: ProviderReport) => emit({ type: 'provider', jobId, report });
+        const r = await restoreOnDevice(img, s.model, { sessions: opts.sessions, modelsDir: opts.modelsDir, session: s, onReport }, {
           strength: settings.strength,
           tile: settings.tile,
           signal: opts.signal,
