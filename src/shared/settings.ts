@@ -2,6 +2,7 @@
 // restore model a stored choice means, given the installed models (a choice that is gone falls back to the default).
 import type { Device, OutputFormat, RestoreSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
+import { TONE_MODES, type ToneMode } from './tone';
 
 export interface Settings {
   outDir: string; // '' = ask / next to the app's default folder
@@ -14,6 +15,9 @@ export interface Settings {
   restoreModel: string;
   refineStrength: number;
   refineSteps: number;
+  /** The colour & fading (tone) stage: its strength 0..1 and how black-and-white and toned prints are treated. */
+  toneStrength: number;
+  toneMode: ToneMode;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,6 +30,8 @@ export const DEFAULT_SETTINGS: Settings = {
   restoreModel: '',
   refineStrength: 0.5,
   refineSteps: 20,
+  toneStrength: 1,
+  toneMode: 'auto',
 };
 
 /** What a model id may look like (the manifest's ids; validate.ts checks requests with the same rule). */
@@ -49,6 +55,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
         : base.restoreModel,
     refineStrength: clamp(num(r.refineStrength, base.refineStrength), 0.2, 0.8),
     refineSteps: Math.round(clamp(num(r.refineSteps, base.refineSteps), 1, 100)),
+    toneStrength: clamp(num(r.toneStrength, base.toneStrength), 0, 1),
+    toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
   };
 }
 
@@ -79,5 +87,6 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     format: s.format,
     quality: s.quality,
     ...(s.tile > 0 ? { tile: s.tile } : {}),
+    stages: { tone: { strength: s.toneStrength, mode: s.toneMode } },
   };
 }

@@ -7,6 +7,7 @@ import { CH } from './api';
 import type { Settings } from './settings';
 import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
+import { TONE_MODES, type ToneMode } from './tone';
 import type { RefineRequest } from './api';
 
 export class ValidationError extends Error {
@@ -159,11 +160,12 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
   for (const name of names) {
     const f = `${field}.${name}`;
     c.id(name, `${field} (a stage name)`);
-    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId']);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
     if (o.strength !== undefined) s.strength = c.number(o.strength, `${f}.strength`, 0, 1);
     if (o.modelId !== undefined) s.modelId = c.id(o.modelId, `${f}.modelId`, MODEL_ID_RE);
+    if (o.mode !== undefined) s.mode = c.oneOf<ToneMode>(o.mode, `${f}.mode`, TONE_MODES);
     out[name] = s;
   }
   return out;
@@ -185,6 +187,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
+  'toneStrength', 'toneMode',
 ];
 
 function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -203,6 +206,8 @@ function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings>
   }
   if (o.refineStrength !== undefined) out.refineStrength = c.number(o.refineStrength, `${field}.refineStrength`, 0.2, 0.8);
   if (o.refineSteps !== undefined) out.refineSteps = c.int(o.refineSteps, `${field}.refineSteps`, 1, 100);
+  if (o.toneStrength !== undefined) out.toneStrength = c.number(o.toneStrength, `${field}.toneStrength`, 0, 1);
+  if (o.toneMode !== undefined) out.toneMode = c.oneOf<ToneMode>(o.toneMode, `${field}.toneMode`, TONE_MODES);
   return out;
 }
 

@@ -176,3 +176,15 @@ def print_damage(x: torch.Tensor, rng: random.Random, bw: bool = False) -> torch
         if rng.random() < p:
             y = f(y, rng).clamp(0, 1)
     return y.float()
+
+
+def old_print(x: torch.Tensor, rng: random.Random, bw: bool = False) -> torch.Tensor:
+    """Old-print damage as real prints show it: print_damage, then (each with a probability) optical blur and film
+    grain, then the scan saved as JPEG (quality 40-90). The ops are degrade.py's."""
+    from revive_train import degrade
+    y = print_damage(x, rng, bw=bw)
+    if rng.random() < 0.7:
+        y = rng.choice([degrade.gaussian_blur, degrade.defocus_blur])(y, rng).clamp(0, 1)
+    if rng.random() < 0.8:
+        y = degrade.film_grain(y, rng).clamp(0, 1)
+    return degrade.jpeg(y, rng, quality=rng.randint(40, 90))
