@@ -95,6 +95,9 @@ def loss_fn(model, deg, clean, damaged, cfg) -> tuple:
     affine, kx, ky, logit = model(deg, with_logit=True)
     mse = ((apply_mapping(deg, affine, kx, ky) - clean) ** 2).flatten(1).mean(1)
     rec = torch.log(mse + cfg.get("eps", 1e-3)).mean()
+    if cfg.get("damage_psnr"):  # "needs correction": damage that leaves the photo above this PSNR counts as clean
+        mse_in = ((deg - clean) ** 2).flatten(1).mean(1)
+        damaged = damaged * (mse_in > 10 ** (-cfg["damage_psnr"] / 10)).float()
     bce = F.binary_cross_entropy_with_logits(logit, damaged)
     return rec + cfg.get("lambda_damage", 0.05) * bce, {"rec": rec.item(), "bce": bce.item()}
 
