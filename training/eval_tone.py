@@ -12,9 +12,9 @@ Seeded sets, written as 8-bit PNG under ~/.cache/revive/tone_eval (rebuilt when 
 - old: old-print damage: print damage, then blur (p 0.7), film grain (p 0.8) and JPEG (q 40-90); scored: the input,
   the whole restore, the tone stage alone, the restorer alone (--tone 0), the oracle affine fit;
 - clean: the photos as they are, through the whole restore, the tone stage alone and the restorer alone;
-- bw and sepia: the first 24 photos as faded black-and-white and faded sepia prints; the mean change of |a*| and
+- bw and sepia: the first N_MONO photos as faded black-and-white and faded sepia prints; the mean change of |a*| and
   |b*| (CIELAB, D65) from input to output, whole restore and tone stage alone;
-- tiling: the whole restore of 6 old-set photos with --tile 128 against untiled (--tile 16384);
+- tiling: the whole restore of 6 old-set photos with --tile 256 against untiled (--tile 16384);
 - cost: a 12 MP photo (old-photos/d.png enlarged) through the whole restore: the tone stage's own time
   (its --json `tone.ms`) against the photo's whole restore time, same run;
 - the eight real old photos (old-photos/), before and after the whole restore, with crops.
@@ -45,6 +45,8 @@ FOLDERS = ("val/cbsd68", "val/set14", "val/mcmaster")
 CACHE = Path.home() / ".cache" / "revive" / "tone_eval"
 CLI = ROOT / "out" / "cli" / "revive.js"
 SET_VERSION = 1  # bump when the sets' recipe changes
+N_MONO = 12  # photos in the black-and-white and the sepia sets
+REUSABLE = ("old_restorer", "clean_restorer")  # runs without the tone stage: --reuse keeps their outputs
 
 
 def to_u8(x: torch.Tensor) -> np.ndarray:
@@ -67,8 +69,8 @@ def build_sets(limit: int) -> dict:
     if done.exists():
         return json.loads(done.read_text())
     files = [p for p in list_images(FOLDERS)]
-    if limit:
-        files = files[:limit]
+    if limit:  # evenly spread over the folders
+        files = [files[round(k * (len(files) - 1) / max(1, limit - 1))] for k in range(limit)]
     sets = {k: [] for k in ("print", "old", "clean", "bw", "sepia")}
     for i, p in enumerate(files):
         name = f"{p.parent.name}_{p.stem}"
@@ -85,7 +87,7 @@ def build_sets(limit: int) -> dict:
         sets["old"].append((name, str(root / "old" / f"{name}.png"), tgt))
         save(x, root / "clean" / f"{name}.png")
         sets["clean"].append((name, str(root / "clean" / f"{name}.png"), str(root / "clean" / f"{name}.png")))
-        if i < 24:
+        if i < N_MONO:
             rng = random.Random(30_000 + i)
             g = bw_print(contrast_gamma(levels(bw_print(x), rng).clamp(0, 1), rng).clamp(0, 1))
             save(g, root / "bw" / f"{name}.png")
@@ -185,9 +187,11 @@ def crop(im: Image.Image, frac=0.3, zoom=2) -> Image.Image:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--models-dir", default=str(ROOT / "models"))
-    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--limit", type=int, default=30, help="photos per set, evenly spread over the val folders (0 = all 100)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "training"))
     ap.add_argument("--skip-12mp", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="keep the outputs of the runs without the tone stage")
+    ap.add_argument("--only", default="", help="only these runs (comma-separated keys), e.g. to prepare --reuse")
     args = ap.parse_args()
     if not CLI.exists():
         raise SystemExit(f"{CLI} missing: run npm run build:cli")
@@ -201,10 +205,18 @@ def main():
 
     def run(key, set_name, *flags):
         o = work / key
+        if args.reuse and key in REUSABLE and all(out_path(o, i).exists() for i in ins(set_name)):
+            print(f"{key}: reused", flush=True)
+            return o, None
         lines = run_cli(ins(set_name), o, models, *flags)
         print(f"{key}: {time.time() - t0:.0f}s", flush=True)
         return o, lines
 
+    if args.only:
+        for key in args.only.split(","):
+            set_name = key.split("_")[0]
+            run(key, set_name, *(["--tone", "0"] if key.endswith("_restorer") else []))
+        return
     # print damage only: the tone stage alone
     o_print_tone, l_print = run("print_tone", "print", "--strength", "0")
     res["print"] = {"input": stats(psnrs(sets["print"])), "tone_stage": stats(psnrs(sets["print"], o_print_tone)),
@@ -233,7 +245,7 @@ def main():
                             "detected": sorted({l["tone"]["detected"] for l in lines.values()})}
     # tiled vs untiled, whole restore
     few = sets["old"][:6]
-    tiled = run_cli([i for _, i, _ in few], work / "tiled", models, "--tile", "128")
+    tiled = run_cli([i for _, i, _ in few], work / "tiled", models, "--tile", "256")
     untiled = run_cli([i for _, i, _ in few], work / "untiled", models, "--tile", "16384")
     diffs = [int(np.abs(np.asarray(Image.open(out_path(work / "tiled", i)), dtype=np.int16)
                         - np.asarray(Image.open(out_path(work / "untiled", i)), dtype=np.int16)).max()) for _, i, _ in few]

@@ -224,9 +224,9 @@ export function withMode(m: ToneMapping, mode: ToneMode): ToneMapping {
 
 /**
  * Applies `m` at `strength` times its amount (0 = unchanged, 1 = the mapping; a linear blend of the pixels) to
- * interleaved pixels:
- * `channels` values per pixel (3 = RGB, 4 = RGBA: the 4th is copied), integer values 0..maxValue (255 or 65535).
- * src and dst may be the same array. Grey pixels stay grey under the keep and neutral applications.
+ * interleaved pixels: `channels` values per pixel (3 = RGB, 4 = RGBA: the 4th is copied), integer values
+ * 0..maxValue (255 or 65535). src and dst may be the same array. Grey pixels stay grey under the keep and neutral
+ * applications. Table-driven, see below.
  */
 export function applyToneMapping(
   src: ArrayLike<number>,
@@ -238,50 +238,88 @@ export function applyToneMapping(
 ): void {
   const s = clamp01(strength) * m.amount;
   const n = Math.floor(src.length / channels);
-  const inv = 1 / maxValue;
-  // a table per channel for the curves (and luma), dense enough for 16-bit input
-  const size = Math.min(maxValue, 4095) + 1;
-  const lut = (c: Curve) => {
-    const t = new Float32Array(size);
-    for (let i = 0; i < size; i++) t[i] = clamp01(curveAt(c, i / (size - 1)));
+  const ch = channels;
+  // Every lookup is into a table indexed by an integer: per input value (0..maxValue) tables that are already scaled
+  // to curve-table positions, curve tables at RES steps per unit (nearest entry: at most 1/32 of an 8-bit level off
+  // a curve of slope 2), and the blend's input share K[v] = (1 - s) v. No clamping in the loop: each curve table
+  // spans exactly the values its input can take.
+  const RES = Math.max(8191, maxValue);
+  const K = new Float32Array(maxValue + 1);
+  for (let v = 0; v <= maxValue; v++) K[v] = (1 - s) * v + 0.5; // + 0.5: round to nearest with | 0
+  const inputTable = (k: number, add = 0) => {
+    const t = new Float64Array(maxValue + 1);
+    for (let v = 0; v <= maxValue; v++) t[v] = ((k * v) / maxValue) * RES + add;
     return t;
   };
-  const luma = lut(m.luma);
-  const cr = m.apply === 'colour' ? m.curves.map(lut) : [];
-  const a = m.affine;
-  const last = size - 1;
-  const look = (t: Float32Array, v: number) => {
-    const p = clamp01(v) * last;
-    const i = Math.min(last - 1, Math.floor(p));
-    return t[i] + (p - i) * (t[i + 1] - t[i]);
-  };
-  for (let p = 0, i = 0; p < n; p++, i += channels) {
-    const r = src[i] * inv;
-    const g = src[i + 1] * inv;
-    const b = src[i + 2] * inv;
-    let R: number;
-    let G: number;
-    let B: number;
-    if (m.apply === 'colour') {
-      R = look(cr[0], a[0] * r + a[1] * g + a[2] * b + a[3]);
-      G = look(cr[1], a[4] * r + a[5] * g + a[6] * b + a[7]);
-      B = look(cr[2], a[8] * r + a[9] * g + a[10] * b + a[11]);
-    } else {
-      const y = LR * r + LG * g + LB * b;
-      const yo = look(luma, y);
-      if (m.apply === 'neutral') {
-        R = G = B = yo;
-      } else {
-        const dy = yo - y;
-        R = clamp01(r + dy);
-        G = clamp01(g + dy);
-        B = clamp01(b + dy);
-      }
+  /** The table of curve `c` over v in [lo, hi] (clamped to [0, 1] before the curve), times scale. */
+  const curveTable = (c: Curve, lo: number, hi: number, scale: number, minusX = 0) => {
+    const size = Math.ceil((hi - lo) * RES) + 2;
+    const t = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      const v = clamp01(lo + i / RES);
+      t[i] = scale * (clamp01(curveAt(c, v)) - minusX * v);
     }
-    dst[i] = Math.round(clamp01(r + s * (R - r)) * maxValue);
-    dst[i + 1] = Math.round(clamp01(g + s * (G - g)) * maxValue);
-    dst[i + 2] = Math.round(clamp01(b + s * (B - b)) * maxValue);
-    if (channels === 4) dst[i + 3] = src[i + 3];
+    return t;
+  };
+  const sm = s * maxValue;
+  if (m.apply === 'colour') {
+    const a = m.affine;
+    const rows = [0, 1, 2].map((k) => {
+      const w = [a[4 * k], a[4 * k + 1], a[4 * k + 2]];
+      const bias = a[4 * k + 3];
+      const lo = bias + w.reduce((x, y) => x + Math.min(0, y), 0);
+      const hi = bias + w.reduce((x, y) => x + Math.max(0, y), 0);
+      // index = round((v - lo) * RES): the bias and - lo folded into the first table
+      return { t: [inputTable(w[0], (bias - lo) * RES + 0.5), inputTable(w[1]), inputTable(w[2])], c: curveTable(m.curves[k], lo, hi, sm) };
+    });
+    const [r0, r1, r2] = rows[0].t;
+    const [g0, g1, g2] = rows[1].t;
+    const [b0, b1, b2] = rows[2].t;
+    const cr = rows[0].c;
+    const cg = rows[1].c;
+    const cb = rows[2].c;
+    for (let p = 0, i = 0; p < n; p++, i += ch) {
+      const r = src[i];
+      const g = src[i + 1];
+      const b = src[i + 2];
+      dst[i] = (K[r] + cr[(r0[r] + r1[g] + r2[b]) | 0]) | 0;
+      dst[i + 1] = (K[g] + cg[(g0[r] + g1[g] + g2[b]) | 0]) | 0;
+      dst[i + 2] = (K[b] + cb[(b0[r] + b1[g] + b2[b]) | 0]) | 0;
+      if (ch === 4) dst[i + 3] = src[i + 3];
+    }
+    return;
+  }
+  const yr = inputTable(LR, 0.5);
+  const yg = inputTable(LG);
+  const yb = inputTable(LB);
+  if (m.apply === 'neutral') {
+    const t = curveTable(m.luma, 0, 1, sm);
+    for (let p = 0, i = 0; p < n; p++, i += ch) {
+      const y = t[(yr[src[i]] + yg[src[i + 1]] + yb[src[i + 2]]) | 0];
+      dst[i] = (K[src[i]] + y) | 0;
+      dst[i + 1] = (K[src[i + 1]] + y) | 0;
+      dst[i + 2] = (K[src[i + 2]] + y) | 0;
+      if (ch === 4) dst[i + 3] = src[i + 3];
+    }
+    return;
+  }
+  // keep: the luma's change added to every channel (clamped), blended
+  const t = curveTable(m.luma, 0, 1, maxValue, 1);
+  for (let p = 0, i = 0; p < n; p++, i += ch) {
+    const r = src[i];
+    const g = src[i + 1];
+    const b = src[i + 2];
+    const dy = t[(yr[r] + yg[g] + yb[b]) | 0];
+    let R = r + dy;
+    let G = g + dy;
+    let B = b + dy;
+    R = R > 0 ? (R < maxValue ? R : maxValue) : 0;
+    G = G > 0 ? (G < maxValue ? G : maxValue) : 0;
+    B = B > 0 ? (B < maxValue ? B : maxValue) : 0;
+    dst[i] = (r + s * (R - r) + 0.5) | 0;
+    dst[i + 1] = (g + s * (G - g) + 0.5) | 0;
+    dst[i + 2] = (b + s * (B - b) + 0.5) | 0;
+    if (ch === 4) dst[i + 3] = src[i + 3];
   }
 }
 

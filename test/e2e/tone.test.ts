@@ -19,21 +19,23 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** The result preview's pixels, summed per channel (what the person sees changes when these change). */
+/** The result preview's pixels, summed per channel (what the person sees changes when these change). In the page. */
+const SUMS = `(async () => {
+  const img = document.querySelector('[data-testid="compare-after"]');
+  await img.decode();
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  const sums = [0, 0, 0];
+  for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) sums[k] += d[i + k];
+  return { src: img.src, sums };
+})()`;
+
 function afterSums(app: AppUnderTest): Promise<{ src: string; sums: number[] }> {
-  return app.page.getByTestId('compare-after').evaluate(async (el) => {
-    const img = el as HTMLImageElement;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth;
-    c.height = img.naturalHeight;
-    const g = c.getContext('2d')!;
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    const sums = [0, 0, 0];
-    for (let i = 0; i < d.length; i += 4) for (let k = 0; k < 3; k++) sums[k] += d[i + k];
-    return { src: img.src, sums };
-  });
+  return app.page.evaluate(SUMS) as Promise<{ src: string; sums: number[] }>;
 }
 
 describe('colour & fading', () => {
