@@ -45,7 +45,7 @@ FOLDERS = ("val/cbsd68", "val/set14", "val/mcmaster")
 CACHE = Path.home() / ".cache" / "revive" / "tone_eval"
 CLI = ROOT / "out" / "cli" / "revive.js"
 SET_VERSION = 1  # bump when the sets' recipe changes
-N_MONO = 12  # photos in the black-and-white and the sepia sets
+N_MONO = 6  # photos in the black-and-white and the sepia sets
 REUSABLE = ("old_restorer", "clean_restorer")  # runs without the tone stage: --reuse keeps their outputs
 
 
@@ -189,6 +189,9 @@ def main():
     ap.add_argument("--models-dir", default=str(ROOT / "models"))
     ap.add_argument("--limit", type=int, default=30, help="photos per set, evenly spread over the val folders (0 = all 100)")
     ap.add_argument("--out", default=str(ROOT / "docs" / "training"))
+    ap.add_argument("--whole", type=int, default=10, help="photos of the old and clean sets that go through the local"
+                    " network too (the whole restore, the restorer alone); the tone stage alone runs on all")
+    ap.add_argument("--cost-mp", type=float, default=12, help="megapixels of the photo the stage's cost is measured on")
     ap.add_argument("--skip-12mp", action="store_true")
     ap.add_argument("--reuse", action="store_true", help="keep the outputs of the runs without the tone stage")
     ap.add_argument("--only", default="", help="only these runs (comma-separated keys), e.g. to prepare --reuse")
@@ -222,20 +225,28 @@ def main():
     res["print"] = {"input": stats(psnrs(sets["print"])), "tone_stage": stats(psnrs(sets["print"], o_print_tone)),
                     "oracle_affine": stats(oracle(sets["print"]))}
     # old-print damage: the whole restore, and each part alone
-    o_old_all, l_old = run("old_all", "old")
+    nw = args.whole
+    sets["old_w"], sets["clean_w"] = sets["old"][:nw], sets["clean"][:nw]
     o_old_tone, _ = run("old_tone", "old", "--strength", "0")
-    o_old_rest, _ = run("old_restorer", "old", "--tone", "0")
-    res["old"] = {"input": stats(psnrs(sets["old"])), "whole_restore": stats(psnrs(sets["old"], o_old_all)),
-                  "tone_stage": stats(psnrs(sets["old"], o_old_tone)),
-                  "restorer_only": stats(psnrs(sets["old"], o_old_rest)), "oracle_affine": stats(oracle(sets["old"]))}
+    o_old_all, l_old = run("old_all", "old_w")
+    o_old_rest, _ = run("old_restorer", "old")
+    res["old"] = {"input": stats(psnrs(sets["old"])), "tone_stage": stats(psnrs(sets["old"], o_old_tone)),
+                  "oracle_affine": stats(oracle(sets["old"])),
+                  f"first_{nw}": {"input": stats(psnrs(sets["old_w"])),
+                                  "whole_restore": stats(psnrs(sets["old_w"], o_old_all)),
+                                  "tone_stage": stats(psnrs(sets["old_w"], o_old_tone)),
+                                  "restorer_only": stats(psnrs(sets["old_w"], o_old_rest)),
+                                  "oracle_affine": stats(oracle(sets["old_w"]))}}
     # clean photos
-    o_cl_all, l_clean = run("clean_all", "clean")
-    o_cl_tone, _ = run("clean_tone", "clean", "--strength", "0")
-    o_cl_rest, _ = run("clean_restorer", "clean", "--tone", "0")
-    res["clean"] = {"whole_restore": stats(psnrs(sets["clean"], o_cl_all)),
-                    "tone_stage": stats(psnrs(sets["clean"], o_cl_tone)),
-                    "restorer_only": stats(psnrs(sets["clean"], o_cl_rest)),
-                    "tone_amount": stats([l["tone"]["applied"] for l in l_clean.values()])}
+    o_cl_tone, l_clean = run("clean_tone", "clean", "--strength", "0")
+    o_cl_all, _ = run("clean_all", "clean_w")
+    o_cl_rest, _ = run("clean_restorer", "clean")
+    res["clean"] = {"tone_stage": stats(psnrs(sets["clean"], o_cl_tone)),
+                    "tone_applied": stats([l["tone"]["applied"] for l in l_clean.values()]),
+                    "tone_applied_per_photo": {Path(k).stem: l["tone"]["applied"] for k, l in l_clean.items()},
+                    f"first_{nw}": {"whole_restore": stats(psnrs(sets["clean_w"], o_cl_all)),
+                                    "tone_stage": stats(psnrs(sets["clean_w"], o_cl_tone)),
+                                    "restorer_only": stats(psnrs(sets["clean_w"], o_cl_rest))}}
     # black-and-white and sepia prints: chroma
     res["chroma"] = {}
     for s in ("bw", "sepia"):
@@ -244,22 +255,25 @@ def main():
         res["chroma"][s] = {"whole_restore": chroma_change(sets[s], o_all), "tone_stage": chroma_change(sets[s], o_tone),
                             "detected": sorted({l["tone"]["detected"] for l in lines.values()})}
     # tiled vs untiled, whole restore
-    few = sets["old"][:6]
+    few = sets["old"][:1]
     tiled = run_cli([i for _, i, _ in few], work / "tiled", models, "--tile", "256")
     untiled = run_cli([i for _, i, _ in few], work / "untiled", models, "--tile", "16384")
     diffs = [int(np.abs(np.asarray(Image.open(out_path(work / "tiled", i)), dtype=np.int16)
                         - np.asarray(Image.open(out_path(work / "untiled", i)), dtype=np.int16)).max()) for _, i, _ in few]
-    tone_same = all(tiled[i]["tone"] == untiled[i]["tone"] for _, i, _ in few)
+    no_ms = lambda t: {k: v for k, v in t.items() if k != "ms"}
+    tone_same = all(no_ms(tiled[i]["tone"]) == no_ms(untiled[i]["tone"]) for _, i, _ in few)
     res["tiling"] = {"max_abs_diff_levels_per_photo": diffs, "tone_summary_identical": tone_same}
-    # cost on a 12 MP photo
+    # the stage's cost on a big photo (12 MP by default)
     if not args.skip_12mp:
-        big = CACHE / "12mp" / "photo-12mp.png"
+        w = round((args.cost_mp * 1e6 * 4 / 3) ** 0.5)
+        h = round(w * 3 / 4)
+        big = CACHE / "cost" / f"photo-{w}x{h}.png"
         if not big.exists():
             big.parent.mkdir(parents=True, exist_ok=True)
-            Image.open(DATASETS / "old-photos" / "d.png").convert("RGB").resize((4000, 3000), Image.BICUBIC).save(big)
-        line = list(run_cli([str(big)], work / "12mp", models).values())[0]
-        res["cost_12mp"] = {"restore_ms": line["ms"], "tone_stage_ms": line["tone"]["ms"],
-                            "share_percent": round(100 * line["tone"]["ms"] / line["ms"], 2)}
+            Image.open(DATASETS / "old-photos" / "d.png").convert("RGB").resize((w, h), Image.BICUBIC).save(big)
+        line = list(run_cli([str(big)], work / "cost", models).values())[0]
+        res["cost"] = {"megapixels": round(w * h / 1e6, 2), "restore_ms": line["ms"], "tone_stage_ms": line["tone"]["ms"],
+                       "share_percent": round(100 * line["tone"]["ms"] / line["ms"], 2)}
     # the real old photos
     old = sorted((DATASETS / "old-photos").glob("*.png"))
     o_real = work / "oldphotos"
@@ -284,15 +298,17 @@ def main():
     pick = lambda items: [items[k] for k in (0, 3, 5, 8, 11, 14) if k < len(items)]
     sheet(ex_rows(pick(sets["print"]), [o_print_tone], 6), ["print damage", "tone stage", "oracle affine", "clean"],
           pics / "print_examples.png", 200)
-    sheet(ex_rows(pick(sets["old"]), [o_old_rest, o_old_all], 6),
+    sheet(ex_rows(pick(sets["old_w"]), [o_old_rest, o_old_all], 6),
           ["old-print damage", "restorer only", "whole restore", "oracle affine", "clean"], pics / "old_examples.png", 180)
+    fw = res["old"][f"first_{nw}"]
     res["gains_db"] = {"print_tone_stage": round(res["print"]["tone_stage"]["mean"] - res["print"]["input"]["mean"], 3),
-                       "old_whole_restore": round(res["old"]["whole_restore"]["mean"] - res["old"]["input"]["mean"], 3)}
+                       "old_tone_stage": round(res["old"]["tone_stage"]["mean"] - res["old"]["input"]["mean"], 3),
+                       f"old_whole_restore_first_{nw}": round(fw["whole_restore"]["mean"] - fw["input"]["mean"], 3)}
     res["photos"] = {k: len(v) for k, v in sets.items()}
     res["seconds"] = round(time.time() - t0)
     res["summary"] = {"print_gain_db": res["gains_db"]["print_tone_stage"],
-                      "old_gain_db": res["gains_db"]["old_whole_restore"],
-                      "clean_whole_mean_db": res["clean"]["whole_restore"]["mean"],
+                      "old_gain_db": res["gains_db"][f"old_whole_restore_first_{nw}"],
+                      "clean_whole_mean_db": res["clean"][f"first_{nw}"]["whole_restore"]["mean"],
                       "clean_tone_stage_mean_db": res["clean"]["tone_stage"]["mean"]}
     outdoc.mkdir(parents=True, exist_ok=True)
     (outdoc / "tone_metrics.json").write_text(json.dumps(res, indent=1) + "\n")

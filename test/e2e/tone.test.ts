@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
 
-const PHOTO = path.join(OLD_PHOTOS, 'h.png'); // a real faded colour print, read in place
+const PHOTO = path.join(OLD_PHOTOS, 'b.png'); // a real colour print with a strong green-yellow cast, read in place
 let tmp: string;
 let app: AppUnderTest;
 
