@@ -93,7 +93,8 @@ describe('shipped tone model', () => {
     const img = fade(await loadRgb(cbsd68(2)[0], { left: 0, top: 0, width: 192, height: 160 }));
     const tiled = await tone(img, {}, [toneStage, localStage], { tile: 64 });
     const whole = await tone(img, {}, [toneStage, localStage], { tile: 16384 });
-    expect(tiled.info?.tone).toEqual(whole.info?.tone);
+    const noMs = (t: unknown) => ({ ...(t as ToneInfo), ms: 0 });
+    expect(noMs(tiled.info?.tone)).toEqual(noMs(whole.info?.tone));
     const alone = await tone(img, {}, [toneStage], { tile: 64 });
     const alone2 = await tone(img, {}, [toneStage], { tile: 16384 });
     expect(maxAbsDiff(alone.image, alone2.image)).toBe(0);
