@@ -42,6 +42,7 @@ describe('colour & fading', () => {
   it('restores with the tone stage and changes the preview live when the strength slider moves', async () => {
     const { page } = app;
     await visible(page.getByTestId('tone-settings'));
+    await expect.poll(() => page.getByTestId('out-dir').textContent()).toMatch(/restored$/); // settings loaded
     await app.drop([PHOTO]);
     await page.getByTestId('restore').click();
     const row = page.getByTestId('queue-item');
