@@ -11,6 +11,7 @@ The ONNX takes x_t [N,3,H,W] float32 in [-1,1] and t [N] float32 and returns eps
 Parity with PyTorch is checked through onnxruntime-node before the manifest is touched.
 """
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -45,7 +46,14 @@ def main():
                     help="also write the EMA weights (fp16) to training/weights/ so a fresh machine can train "
                          "the restorer against this exact prior")
     ap.add_argument("--fp32-storage", action="store_true", help="keep float32 weights (twice the file)")
+    ap.add_argument("--out-dir", help="write the ONNX and a copy of the manifest there instead of models/ (a candidate "
+                                      "to benchmark against the shipped prior before shipping it)")
     args = ap.parse_args()
+    out_dir = Path(args.out_dir) if args.out_dir else MODELS
+    if out_dir != MODELS:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not (out_dir / "manifest.json").exists():
+            shutil.copy(MODELS / "manifest.json", out_dir / "manifest.json")
     cfg = load_config(args.config, DiffusionConfig)
     ckpt = Path(args.ckpt) if args.ckpt else RUNS / cfg.run / "last.pt"
     model, ck = load_ema(ckpt, UNet)
@@ -53,7 +61,7 @@ def main():
     if not args.fp32_storage:
         model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
     mid = args.id or cfg.run.replace("_", "-")
-    onnx_path = MODELS / f"{mid}.onnx"
+    onnx_path = out_dir / f"{mid}.onnx"
     sched = Schedule(**cfg.schedule)
     export_onnx(model, (torch.zeros(1, 3, 64, 64), torch.zeros(1)), onnx_path, ["x_t", "t"], ["eps"])
     storage = {"weights": "fp32"} if args.fp32_storage else {"weights": "fp16", **store_fp16(onnx_path)}
@@ -82,7 +90,7 @@ def main():
     }
     if cfg.devices:
         entry["devices"] = cfg.devices
-    update_manifest(entry, "default_diffusion" if cfg.default else None)
+    update_manifest(entry, "default_diffusion" if cfg.default else None, out_dir / "manifest.json")
     if args.save_weights:
         WEIGHTS.mkdir(parents=True, exist_ok=True)
         torch.save({"step": step, "cfg": asdict(cfg), "ema": {k: v.half() for k, v in model.state_dict().items()}},

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Device, FileResult, JobEvent, JobSummary, OutputFormat, RestoreSettings } from '../shared/types';
 import { DEVICES, OUTPUT_FORMATS } from '../shared/types';
+import { TONE_MODES, type ToneInfo, type ToneMode } from '../shared/tone';
 import { describeReport, SessionCache } from '../core/inference/session';
 import { runRestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
@@ -22,6 +23,9 @@ options:
   --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
                          present, else the CPU; says why each faster one was not used)
   --strength S           ${span(RANGES.strength)}, how much of the restoration to keep over the input (default ${RANGES.strength.default})
+  --tone T               ${span(RANGES.toneStrength)}, strength of the colour & fading correction, done first (default ${RANGES.toneStrength.default}; 0 = off)
+  --tone-mode M          auto | neutral | keep: black-and-white and toned prints stay so (auto), are made
+                         neutral grey (neutral), or every photo keeps its colours and gets levels only (keep)
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)
   --json                 one JSON object per file on stdout, then {"summary": ...}
@@ -50,6 +54,8 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       model: { type: 'string' },
       device: { type: 'string' },
       strength: { type: 'string' },
+      tone: { type: 'string' },
+      'tone-mode': { type: 'string' },
       tile: { type: 'string' },
       threads: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -62,6 +68,8 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
   const device = (values.device ?? 'auto') as Device;
   if (!DEVICES.includes(device)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}`);
   const tile = numberOpt(values.tile, 'tile', RANGES.tile);
+  const toneMode = (values['tone-mode'] ?? 'auto') as ToneMode;
+  if (!TONE_MODES.includes(toneMode)) throw new UsageError(`--tone-mode must be one of ${TONE_MODES.join(', ')}`);
   return {
     inputs: positionals.map((p) => path.resolve(cwd, p)),
     outDir: path.resolve(cwd, values.out),
@@ -72,6 +80,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       tile,
       format,
       quality: numberOpt(values.quality, 'quality', RANGES.quality) ?? RANGES.quality.default,
+      stages: { tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode } },
     },
     json: values.json ?? false,
     threads: numberOpt(values.threads, 'threads', RANGES.threads) ?? RANGES.threads.default,
@@ -103,6 +112,11 @@ class ProgressBar {
     this.io.err('\r\x1b[2K');
     this.line = '';
   }
+}
+
+/** The tone stage's part of a --json line: its summary and its time. */
+function toneLine(t: ToneInfo): Record<string, unknown> {
+  return { ...t.summary, ms: t.ms };
 }
 
 function resultLine(r: FileResult): string {
@@ -151,7 +165,14 @@ export async function run(args: string[], io: CliIO): Promise<number> {
         if (a.json) {
           const r = e.result;
           io.out(
-            JSON.stringify({ input: r.input, output: r.output, status: r.status, ms: r.ms, ...(r.error ? { error: r.error } : {}) }) +
+            JSON.stringify({
+              input: r.input,
+              output: r.output,
+              status: r.status,
+              ms: r.ms,
+              ...(r.error ? { error: r.error } : {}),
+              ...(r.info?.tone ? { tone: toneLine(r.info.tone as unknown as ToneInfo) } : {}),
+            }) +
               '\n',
           );
         } else {

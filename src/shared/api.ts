@@ -1,12 +1,12 @@
 // The typed API the preload exposes as `window.revive`. Its request methods, their channels, validators and the side
 // serving each are the IPC table of ./ipc.ts; main validates every payload with it before calling the engine; the
 // e2e harness implements the same interface over the real engine, so the renderer is tested against this contract.
-import type { Device, JobEvent, JobRequest, ProviderReport, RefineEvent, RefineSettings, RestoreSettings } from './types';
+import type { Device, JobEvent, JobRequest, ModelKind, ProviderReport, RefineEvent, RefineSettings, RestoreSettings } from './types';
 import type { Settings } from './settings';
 
 export interface ModelInfo {
   id: string;
-  kind: 'restore' | 'diffusion';
+  kind: ModelKind;
   name: string;
   /** A short description for people (the manifest's optional `description`). */
   description?: string;

@@ -5,6 +5,7 @@ import { DEVICES, OUTPUT_FORMATS } from './types';
 import { clampTo, MAX_SIDE, MODEL_ID_RE, RANGES } from './limits';
 
 export { MODEL_ID_RE } from './limits';
+import { TONE_MODES, type ToneMode } from './tone';
 
 export interface Settings {
   outDir: string; // '' = ask / next to the app's default folder
@@ -17,6 +18,9 @@ export interface Settings {
   restoreModel: string;
   refineStrength: number;
   refineSteps: number;
+  /** The colour & fading (tone) stage: its strength 0..1 and how black-and-white and toned prints are treated. */
+  toneStrength: number;
+  toneMode: ToneMode;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -29,6 +33,8 @@ export const DEFAULT_SETTINGS: Settings = {
   restoreModel: '',
   refineStrength: RANGES.refineStrength.default,
   refineSteps: RANGES.refineStepsSetting.default,
+  toneStrength: RANGES.toneStrength.default,
+  toneMode: 'auto',
 };
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -49,6 +55,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
         : base.restoreModel,
     refineStrength: clampTo(RANGES.refineStrength, r.refineStrength, base.refineStrength),
     refineSteps: clampTo(RANGES.refineStepsSetting, r.refineSteps, base.refineSteps),
+    toneStrength: clampTo(RANGES.toneStrength, r.toneStrength, base.toneStrength),
+    toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
   };
 }
 
@@ -79,5 +87,6 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     format: s.format,
     quality: s.quality,
     ...(s.tile > 0 ? { tile: s.tile } : {}),
+    stages: { tone: { strength: s.toneStrength, mode: s.toneMode } },
   };
 }

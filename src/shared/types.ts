@@ -1,5 +1,6 @@
 // Plain data types shared by every layer: the engine's job events, the IPC contract's payloads, the manifest.
 // This folder imports nothing outside itself.
+import type { ToneMode } from './tone';
 
 export type Device = 'auto' | 'cpu' | 'cuda' | 'dml' | 'webgpu';
 export type Provider = 'cpu' | 'cuda' | 'dml' | 'webgpu';
@@ -37,6 +38,8 @@ export interface StageSettings {
   enabled?: boolean;
   strength?: number; // 0..1
   modelId?: string;
+  /** The tone stage's handling of black-and-white and toned prints (src/shared/tone.ts). */
+  mode?: ToneMode;
 }
 
 /** What a stage computed once for a photo and the app may re-apply (plain JSON data, e.g. a colour mapping). */
@@ -109,9 +112,10 @@ export type RefineEvent =
 
 // ---- models/manifest.json ----
 
+
 /** The kinds of model the manifest lists: the restore stages' kinds and the refine's diffusion prior. */
-export type ModelKind = 'restore' | 'diffusion';
-export const MODEL_KINDS: readonly ModelKind[] = ['restore', 'diffusion'];
+export type ModelKind = 'restore' | 'diffusion' | 'tone';
+export const MODEL_KINDS: readonly ModelKind[] = ['restore', 'diffusion', 'tone'];
 
 export interface ManifestModelBase {
   id: string;
@@ -151,7 +155,14 @@ export interface DiffusionModel extends ManifestModelBase {
   schedule: DiffusionSchedule;
 }
 
-export type ManifestModel = RestoreModel | DiffusionModel;
+/** The tone stage's model: a thumbnail in, one global colour mapping out (src/shared/tone.ts applies it). */
+export interface ToneModel extends ManifestModelBase {
+  kind: 'tone';
+  thumb: number; // the model reads a thumb x thumb thumbnail (adaptive average pooling of the whole photo)
+  knots: number; // knots per curve
+}
+
+export type ManifestModel = RestoreModel | DiffusionModel | ToneModel;
 
 export interface Manifest {
   version: 1;

@@ -8,6 +8,7 @@ import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings,
 import { DEVICES, OUTPUT_FORMATS } from './types';
 import type { ColorizeRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
+import { TONE_MODES, type ToneMode } from './tone';
 
 export class ValidationError extends Error {
   constructor(message: string) {
@@ -135,11 +136,12 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
   for (const name of names) {
     const f = `${field}.${name}`;
     c.id(name, `${field} (a stage name)`);
-    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId']);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
     if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
     if (o.modelId !== undefined) s.modelId = c.id(o.modelId, `${f}.modelId`, MODEL_ID_RE);
+    if (o.mode !== undefined) s.mode = c.oneOf<ToneMode>(o.mode, `${f}.mode`, TONE_MODES);
     out[name] = s;
   }
   return out;
@@ -161,6 +163,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
+  'toneStrength', 'toneMode',
 ];
 
 export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -179,6 +182,8 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
   }
   if (o.refineStrength !== undefined) out.refineStrength = c.range(o.refineStrength, `${field}.refineStrength`, RANGES.refineStrength);
   if (o.refineSteps !== undefined) out.refineSteps = c.range(o.refineSteps, `${field}.refineSteps`, RANGES.refineStepsSetting);
+  if (o.toneStrength !== undefined) out.toneStrength = c.range(o.toneStrength, `${field}.toneStrength`, RANGES.toneStrength);
+  if (o.toneMode !== undefined) out.toneMode = c.oneOf<ToneMode>(o.toneMode, `${field}.toneMode`, TONE_MODES);
   return out;
 }
 

@@ -79,6 +79,9 @@ describe('revive restore: usage errors exit 2', () => {
     [['restore', 'x.jpg', '--out', 'o', '--device', 'tpu'], /--device must be one of auto, cpu, cuda, dml, webgpu/],
     [['restore', 'x.jpg', '--out', 'o', '--tile', 'big'], /--tile must be an integer/],
     [['restore', 'x.jpg', '--out', 'o', '--bogus'], /Unknown option '--bogus'/],
+    [['restore', 'x.jpg', '--out', 'o', '--tone', '2'], /--tone must be a number from 0 to 1/],
+    [['restore', 'x.jpg', '--out', 'o', '--tone', ''], /--tone must be a number from 0 to 1/],
+    [['restore', 'x.jpg', '--out', 'o', '--tone-mode', 'sepia'], /--tone-mode must be one of auto, neutral, keep/],
   ];
   for (const [argv, msg] of cases) {
     it(argv.slice(1).join(' '), async () => {
@@ -91,16 +94,29 @@ describe('revive restore: usage errors exit 2', () => {
 
   it('parses every option', () => {
     const a = parseRestoreArgs(
-      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json'],
+      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral'],
       '/base',
     );
     expect(a).toEqual({
       inputs: ['/base/p1', '/base/dir'],
       outDir: '/base/out',
-      settings: { modelId: 'm', device: 'cpu', strength: 0.25, tile: 256, format: 'webp', quality: 70 },
+      settings: {
+        modelId: 'm',
+        device: 'cpu',
+        strength: 0.25,
+        tile: 256,
+        format: 'webp',
+        quality: 70,
+        stages: { tone: { strength: 0.6, mode: 'neutral' } },
+      },
       json: true,
       threads: 0,
     });
+  });
+
+  it('the colour & fading stage defaults to strength 1, mode auto', () => {
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 1, mode: 'auto' } });
+    expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
   });
 });
 

@@ -65,11 +65,11 @@ function invertStage(name: string, seen: string[]): Stage {
 }
 
 describe('restore pipeline', () => {
-  it('ships the local network as its only stage, of manifest kind restore', () => {
-    expect(STAGES.map((s) => [s.name, s.kind])).toEqual([['local', 'restore']]);
+  it('ships the tone stage first, then the local network', () => {
+    expect(STAGES.map((s) => [s.name, s.kind])).toEqual([['tone', 'tone'], ['local', 'restore']]);
   });
 
-  it('with the shipped stages gives exactly what restoreImage gives', async () => {
+  it('with the shipped stages and a models folder without a tone model gives exactly what restoreImage gives', async () => {
     const img = await loadRgb(photo);
     const manifest = await loadManifest(FIXTURES);
     const { session } = await sessions.get(FIXTURES, getModel(manifest, undefined, 'restore'), 'cpu');

@@ -36,6 +36,13 @@ describe('sanitizeSettings: restoreModel', () => {
     }
   });
 
+  it('colour & fading: strength clamped to 0..1, an unknown mode falls back', () => {
+    expect(DEFAULT_SETTINGS.toneStrength).toBe(1);
+    expect(DEFAULT_SETTINGS.toneMode).toBe('auto');
+    expect(sanitizeSettings({ toneStrength: 3, toneMode: 'sepia' })).toMatchObject({ toneStrength: 1, toneMode: 'auto' });
+    expect(sanitizeSettings({ toneStrength: 0.25, toneMode: 'neutral' })).toMatchObject({ toneStrength: 0.25, toneMode: 'neutral' });
+  });
+
   it('a settings file from before the choice existed reads as the default', () => {
     const old = { outDir: '/x', format: 'png', quality: 80, device: 'cpu', strength: 0.5, tile: 0 };
     expect(sanitizeSettings(old)).toEqual({ ...DEFAULT_SETTINGS, ...old, restoreModel: '' });
@@ -79,7 +86,7 @@ describe('pickRestoreModel', () => {
 
 describe('restoreSettingsFor', () => {
   it('sends the picked model as modelId with the other settings', () => {
-    const s = { ...DEFAULT_SETTINGS, restoreModel: 'restore-naf32-v1', device: 'cpu' as const, tile: 256 };
+    const s = { ...DEFAULT_SETTINGS, restoreModel: 'restore-naf32-v1', device: 'cpu' as const, tile: 256, toneStrength: 0.4, toneMode: 'keep' as const };
     const model = pickRestoreModel(models, s.restoreModel, CLEAN);
     expect(restoreSettingsFor(s, model)).toEqual({
       modelId: CLEAN,
@@ -88,6 +95,7 @@ describe('restoreSettingsFor', () => {
       format: 'same',
       quality: 92,
       tile: 256,
+      stages: { tone: { strength: 0.4, mode: 'keep' } },
     });
     expect(restoreSettingsFor({ ...s, restoreModel: NATURAL }, pickRestoreModel(models, NATURAL, CLEAN)).modelId).toBe(NATURAL);
   });

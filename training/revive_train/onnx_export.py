@@ -12,13 +12,16 @@ from .paths import MODELS, ROOT  # noqa: F401
 
 
 def export_onnx(model: torch.nn.Module, example: tuple, path: Path, input_names: list, output_names: list,
-                opset: int = 17) -> Path:
-    """Export with dynamic batch, height and width on every 4-D input/output (1-D inputs get dynamic batch)."""
+                opset: int = 17, dynamic: dict = None) -> Path:
+    """Export with dynamic batch, height and width on every 4-D input/output (1-D inputs get dynamic batch), or
+    with the given `dynamic` axes ({} = all fixed)."""
     dyn = {}
     for name, x in zip(input_names, example):
         dyn[name] = {0: "n", 2: "h", 3: "w"} if x.dim() == 4 else {0: "n"}
     for name in output_names:
         dyn[name] = {0: "n", 2: "h", 3: "w"}
+    if dynamic is not None:
+        dyn = dynamic
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".onnx.tmp")

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { DiffusionModel, Manifest, ManifestModel, ModelKind, RestoreModel } from '../../shared/types';
+import type { DiffusionModel, Manifest, ManifestModel, ModelKind, RestoreModel, ToneModel } from '../../shared/types';
 import { MODEL_KINDS } from '../../shared/types';
 
 /** A model that cannot be used, with words a person understands (which file, what to do). */
@@ -74,6 +74,9 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (m.kind === 'restore' && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
     return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
   }
+  if (m.kind === 'tone' && (!isNum(m.thumb) || m.thumb < 8 || !isNum(m.knots) || m.knots < 2)) {
+    return `${where} (${m.id}): a tone model needs thumb (>= 8) and knots (>= 2)`;
+  }
   return null;
 }
 
@@ -113,6 +116,7 @@ export async function loadManifest(dir: string): Promise<Manifest> {
  */
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore'): RestoreModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'diffusion'): DiffusionModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'tone'): ToneModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel {
   const ofKind = manifest.models.filter((m) => m.kind === kind);
@@ -183,7 +187,7 @@ export async function verifyModel(dir: string, entry: Pick<ManifestModel, 'file'
 
 export interface ModelCheck {
   id: string;
-  kind: 'restore' | 'diffusion';
+  kind: ModelKind;
   name: string;
   file: string;
   bytes: number;

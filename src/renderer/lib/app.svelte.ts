@@ -8,6 +8,8 @@ import type { JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../.
 import { baseName, dirName, errorText, plural } from './format';
 import { leaveWarning } from './leave';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
+import type { ToneInfo } from '../../shared/tone';
+import type { ToneChoice } from './tone-preview';
 
 export type ItemStatus = 'waiting' | 'queued' | 'working' | 'done' | 'skipped' | 'error' | 'cancelled';
 
@@ -26,6 +28,8 @@ export interface QueueItem {
   output: string | null;
   error: string | null;
   ms: number | null;
+  /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
+  tone: ToneInfo | null;
 }
 
 export interface JobProgress {
@@ -74,6 +78,10 @@ export class AppState {
   notice = $state<Notice | null>(null);
   adding = $state(false);
   mode = $state<'restore' | 'refine'>('restore');
+  /** The colour & fading choice while its slider moves (before it is saved); null = the saved settings. */
+  toneDraft = $state<ToneChoice | null>(null);
+  /** What the result previews show: the draft while it moves, else the saved colour & fading settings. */
+  toneChoice = $derived<ToneChoice>(this.toneDraft ?? { strength: this.settings.toneStrength, mode: this.settings.toneMode });
 
   selected = $derived(this.items.find((i) => i.id === this.selectedId) ?? null);
   running = $derived(this.job !== null);
@@ -189,6 +197,7 @@ export class AppState {
       output: null,
       error: null,
       ms: null,
+      tone: null,
     };
   }
 
@@ -443,6 +452,7 @@ export class AppState {
           output: r.output || it.output,
           error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
           ms: r.ms,
+          tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
         });
         const sel = this.selected;
         if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;
