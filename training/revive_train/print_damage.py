@@ -15,11 +15,18 @@ that is uneven across the print, so a global colour mapping can undo most of it 
   selenium, yellowed paper) and never invents colour beyond one hue.
 
 Everything random comes from the `random.Random` passed in, so a seed gives the same print.
+make_batch makes the tone model's seeded training batches from it (train_tone.py; export_tone.py's gate).
 """
 import math
 import random
 
 import torch
+import torch.nn.functional as F
+
+from .data import TRAIN_FOLDERS, list_images, load_rgb
+from .degrade import step_seed
+from .paths import RUNS
+from .tone import thumbnail
 
 LUMA = torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)
 
@@ -188,3 +195,60 @@ def old_print(x: torch.Tensor, rng: random.Random, bw: bool = False) -> torch.Te
     if rng.random() < 0.8:
         y = degrade.film_grain(y, rng).clamp(0, 1)
     return degrade.jpeg(y, rng, quality=rng.randint(40, 90))
+
+
+# ---- the tone model's training batches ---------------------------------------------------------------------------
+
+STORE = 192  # training photos are kept with this short side (enough for crops pooled to THUMB)
+
+
+def load_small(folders=TRAIN_FOLDERS, short: int = STORE) -> list:
+    """The training photos downscaled (antialiased) to `short` px on the short side, uint8 [3, h, w]; cached in
+    $REVIVE_RUNS/tone_photos_<short>.pt."""
+    cache = RUNS / f"tone_photos_{short}.pt"
+    if cache.exists():
+        return torch.load(cache)
+    out = []
+    for p in list_images(folders):
+        img = load_rgb(p).float()[None]
+        _, _, h, w = img.shape
+        s = short / min(h, w)
+        if s < 1:
+            img = F.interpolate(img, size=(round(h * s), round(w * s)), mode="bilinear", align_corners=False,
+                                antialias=True)
+        out.append(img[0].round().clamp(0, 255).byte())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".pt.tmp")
+    torch.save(out, tmp)
+    tmp.replace(cache)
+    return out
+
+
+def sample(img: torch.Tensor, rng: random.Random, cfg) -> tuple:
+    """(damaged, clean, damaged?) thumbnails [3, THUMB, THUMB] from one stored photo, for a config.ToneConfig: a
+    random crop (55-100 % of each side), a share cfg.p_bw made a black-and-white print, a share cfg.p_clean left
+    undamaged (0.0), the rest through print_damage and sometimes a little scan noise (1.0)."""
+    _, h, w = img.shape
+    ch, cw = round(h * rng.uniform(0.55, 1.0)), round(w * rng.uniform(0.55, 1.0))
+    y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
+    c = thumbnail(img[:, y:y + ch, x:x + cw].float()[None] / 255)[0]
+    if rng.random() < 0.5:
+        c = c.flip(2)
+    bw = rng.random() < cfg.p_bw
+    if bw:
+        c = bw_print(c)
+    if rng.random() < cfg.p_clean:
+        return c.clone(), c, 0.0
+    d = print_damage(c, rng, bw=bw)
+    if rng.random() < 0.3:  # what is left of grain and scan noise after pooling
+        g = torch.Generator().manual_seed(rng.getrandbits(62))
+        d = (d + rng.uniform(0, 0.012) * torch.randn(d.shape, generator=g)).clamp(0, 1)
+    return d, c, 1.0
+
+
+def make_batch(photos: list, cfg, step: int) -> tuple:
+    """(damaged, clean, damaged?) [B, 3, T, T], [B, 3, T, T], [B] for this step of a ToneConfig: a pure function
+    of (cfg.seed, step), so a resumed run sees what an uninterrupted one would have."""
+    rng = random.Random(step_seed(cfg.seed, step, 0))
+    pairs = [sample(photos[rng.randrange(len(photos))], rng, cfg) for _ in range(cfg.batch)]
+    return torch.stack([p[0] for p in pairs]), torch.stack([p[1] for p in pairs]), torch.tensor([p[2] for p in pairs])

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REQUIRED, config
-from revive_train.config import ConfigError, DiffusionConfig, LossConfig, RestorerConfig, asdict, from_dict, load_config
+from revive_train.config import (ConfigError, DiffusionConfig, LossConfig, RestorerConfig, ToneConfig, asdict, from_dict,
+                                 load_config)
 
 CFG = Path(__file__).resolve().parents[1] / "configs"
-SCRIPT = {"diffusion": DiffusionConfig, "restorer": RestorerConfig}
+SCRIPT = {"diffusion": DiffusionConfig, "restorer": RestorerConfig, "tone": ToneConfig}
 
 
 @pytest.mark.parametrize("path", sorted(CFG.glob("*.json")), ids=lambda p: p.name)
@@ -20,6 +21,20 @@ def test_every_config_reads_and_keeps_its_values(path):
     d = asdict(cfg)
     for k, v in raw.items():  # every key of the file arrives unchanged
         assert d[k] == (v if k != "loss" else {**asdict(LossConfig()), **v}), k
+
+
+def test_every_config_has_its_class():
+    assert sorted({p.name.split("_")[0] for p in CFG.glob("*.json")}) == sorted(SCRIPT)
+
+
+def test_tone_defaults_are_what_the_script_assumed_and_it_has_no_crop():
+    t = from_dict({k: v for k, v in REQUIRED.items() if k != "crop"}, ToneConfig)
+    assert (t.p_bw, t.p_clean, t.eps, t.lambda_damage, t.damage_psnr, t.val_every) == (0.15, 0.2, 1e-3, 0.05, None, 250)
+    assert (t.log_every, t.ckpt_every, t.warmup, t.continues) == (50, 500, 500, None)
+    with pytest.raises(ConfigError, match=r"unknown key crop"):
+        from_dict(REQUIRED, ToneConfig)
+    with pytest.raises(ConfigError, match=r"missing key crop"):  # the crop scripts still need it
+        from_dict({k: v for k, v in REQUIRED.items() if k != "crop"}, RestorerConfig)
 
 
 def test_the_live_diffusion_keys_are_valid():

@@ -1,3 +1,4 @@
+import dataclasses
 import random
 import shutil
 import sys
@@ -11,7 +12,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from revive_train.print_damage import LUMA, bw_print, old_print, print_damage, tone
 from revive_train.tone import THUMB, ToneNet, apply_mapping, identity_mapping, interp, oracle_affine
-from revive_train.onnx_export import ROOT
+from revive_train.paths import ROOT
 
 
 def photo(seed=0, h=THUMB, w=THUMB):
@@ -115,3 +116,20 @@ def test_export_parity_fp16_and_outputs(tmp_path):
     assert [o.name for o in m.graph.output] == OUTPUTS and [i.name for i in m.graph.input] == ["thumb"]
     thumbs = torch.stack([photo(s) for s in range(3)])
     assert parity(net, path, thumbs) < 1e-4
+
+
+def test_batches_are_a_pure_function_of_seed_and_step_and_follow_the_config():
+    from revive_train.config import ToneConfig
+    from revive_train.print_damage import make_batch
+    photos = [(photo(s, 96, 128) * 255).round().byte() for s in range(4)]
+    cfg = ToneConfig(run="t", model={}, batch=12, lr=1e-3, ema=0.99, steps=10, seed=3)
+    a, b = make_batch(photos, cfg, 5), make_batch(photos, cfg, 5)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    deg, clean, damaged = a
+    assert deg.shape == clean.shape == (12, 3, THUMB, THUMB) and damaged.shape == (12,)
+    assert not torch.equal(make_batch(photos, cfg, 6)[0], deg)
+    # clean samples are their own answer, damaged ones are not
+    assert all(torch.equal(d, c) == (lab == 0) for d, c, lab in zip(deg, clean, damaged))
+    none_clean = make_batch(photos, dataclasses.replace(cfg, p_clean=0.0), 5)[2]
+    all_clean = make_batch(photos, dataclasses.replace(cfg, p_clean=1.0), 5)[2]
+    assert none_clean.min() == 1 and all_clean.max() == 0

@@ -84,7 +84,9 @@ export const toneStage: Stage = {
   name: 'tone',
   kind: 'tone',
   weight: 0.02,
-  enabled: (_settings, own) => own.enabled !== false && (own.strength ?? 1) > 0,
+  // at strength 0 the mapping is still found (a 64 px thumbnail through a tiny network) and returned, so the app can
+  // preview any strength at once; the photo itself is then passed on untouched
+  enabled: (_settings, own) => own.enabled !== false,
   async load({ settings, own, modelsDir, manifest, sessions }) {
     // a models folder without a tone model (an older install) restores as before, unless one was asked for by id
     if (!own.modelId && !manifest.models.some((m) => m.kind === 'tone')) return { run: async (img) => ({ image: img }) };
@@ -99,8 +101,11 @@ export const toneStage: Stage = {
         const p = await predictMapping(session, model, poolImage(img, model.thumb));
         const inferenceMs = performance.now() - t0;
         const mapping = buildMapping(p.pooled, p, mode);
-        const out = createImageLike(img);
-        applyToneMapping(img.rgb, out.rgb, 3, img.bitDepth === 16 ? 65535 : 255, mapping, strength);
+        let out = img;
+        if (strength > 0) {
+          out = createImageLike(img);
+          applyToneMapping(img.rgb, out.rgb, 3, img.bitDepth === 16 ? 65535 : 255, mapping, strength);
+        }
         photo.onProgress(1);
         const summary = summarise(p.pooled, mapping, strength);
         const info: ToneInfo = { ...mapping, strength, summary, ms: Math.round((performance.now() - t0) * 10) / 10 };
