@@ -59,11 +59,11 @@ describe('shipped tone model', () => {
   });
 
   it('brings a faded, yellowed print back towards its original, and leaves the clean photo nearly alone', async () => {
-    const clean = await loadRgb(crops(3)[2]);
+    // the bearded man of samples/: a well-exposed print (the other samples are faded themselves, which the model sees)
+    const clean = await loadRgb(crops(4)[3]);
     const faded = fade(clean);
     const r = await tone(faded);
-    // (the original is itself an old print from samples/, so the model cannot tell all its own tones from the fade)
-    expect(psnr(r.image, clean)).toBeGreaterThan(psnr(faded, clean) + 3);
+    expect(psnr(r.image, clean)).toBeGreaterThan(psnr(faded, clean) + 4);
     const info = r.info?.tone as unknown as ToneInfo;
     expect(info.detected).toBe('colour');
     expect(info.summary.cast[2]).toBeLessThan(0); // the yellow cast (blue below the luma) is removed
