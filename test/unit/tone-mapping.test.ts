@@ -17,7 +17,6 @@ import {
 } from '../../src/shared/tone';
 import { downscalePlanar } from '../../src/core/image/planar';
 import { crops, loadRgb } from './restore-helpers';
-import path from 'node:path';
 
 /** A faded-print fix: lift contrast per channel (black 40 -> 0, white 200 -> 255 on red; other channels milder). */
 function stretch(): ToneMapping {
