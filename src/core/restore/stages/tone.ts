@@ -2,9 +2,10 @@
 // mapping per photo. The model looks at a small thumbnail of the whole photo once and predicts the mapping; it is
 // applied per pixel at full resolution (src/shared/tone.ts), so tiling cannot change it, and it is returned in the
 // photo's info so the app can re-apply it at another strength or mode without running anything again.
-// Runs before the local network. Settings: settings.stages.tone { enabled, strength (0..1, default 1), mode
+// Runs before the local network. Settings: settings.stages.tone { enabled, strength (0..1, default RANGES.toneStrength: 0), mode
 // (auto | neutral | keep, default auto), modelId }.
 import * as ort from 'onnxruntime-node';
+import { RANGES } from '../../../shared/limits';
 import type { ToneModel } from '../../../shared/types';
 import { applyToneMapping, buildMapping, summarise, type ToneInfo, type ToneMode } from '../../../shared/tone';
 import type { PixelImage, PlanarImage } from '../../image/planar';
@@ -92,7 +93,7 @@ export const toneStage: Stage = {
     if (!own.modelId && !manifest.models.some((m) => m.kind === 'tone')) return { run: async (img) => ({ image: img }) };
     const model = getModel(manifest, own.modelId, 'tone');
     const { session, report } = await sessions.get(modelsDir, model, settings.device);
-    const strength = Math.min(1, Math.max(0, own.strength ?? 1));
+    const strength = Math.min(1, Math.max(0, own.strength ?? RANGES.toneStrength.default));
     const mode: ToneMode = own.mode ?? 'auto';
     return {
       report,
