@@ -134,6 +134,6 @@ describe('revive refine', () => {
   it('parses its options with the documented defaults', () => {
     const a = parseRefineArgs(['p.jpg', '--strokes', 's.png', '-o', 'o.png'], '/w');
     expect(a).toMatchObject({ input: '/w/p.jpg', strokes: '/w/s.png', out: '/w/o.png', mask: undefined });
-    expect(a.settings).toEqual({ strength: 0.5, steps: 20, repeats: 1, seed: 0, eta: 0, device: 'auto', modelId: undefined });
+    expect(a.settings).toEqual({ strength: 0.3, steps: 20, repeats: 1, seed: 0, eta: 1, device: 'auto', modelId: undefined });
   });
 });

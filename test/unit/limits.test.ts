@@ -56,7 +56,7 @@ describe('one range per setting, in every layer', () => {
     expect(DEFAULT_SETTINGS.refineStrength).toBe(RANGES.refineStrength.default);
     expect(parseRestoreArgs(['a.jpg', '--out', 'o'], '/w').settings.quality).toBe(RANGES.quality.default);
     const r = parseRefineArgs(['a.jpg', '--strokes', 's.png', '--out', 'b.png'], '/w');
-    expect(r.settings).toMatchObject({ strength: 0.5, steps: 20, repeats: 1, seed: 0, eta: 0 });
+    expect(r.settings).toMatchObject({ strength: 0.3, steps: 20, repeats: 1, seed: 0, eta: 1 });
     expect(r.quality).toBe(RANGES.quality.default);
   });
 
