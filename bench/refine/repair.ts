@@ -229,7 +229,8 @@ async function main() {
         }
       }
       const seconds = (performance.now() - t) / 1000;
-      results.push({ model: path.relative(ROOT, dir) || dir, config, rows, seconds });
+      // named by its manifest entry, not by the folder (no machine paths in committed results)
+      results.push({ model: `${d.entry.id}: ${d.entry.name}`, config, rows, seconds });
       const s = summarise(rows);
       console.log(dir, JSON.stringify(config), JSON.stringify(s), `${seconds.toFixed(0)} s`);
     }
