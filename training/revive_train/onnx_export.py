@@ -99,10 +99,17 @@ def sha256(path: Path) -> str:
 
 
 def update_manifest(entry: dict, default_key: str = None, manifest_path: Path = MODELS / "manifest.json") -> dict:
-    """Insert or replace the model with entry['id']; other entries are left as they are. Atomic write."""
+    """Replace the model with entry['id'] where it stands, or add it after the last model of its kind (the app lists
+    models in manifest order, so a re-export must not reorder them); other entries are left as they are. Atomic write."""
     m = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"version": 1, "models": []}
-    m["models"] = [x for x in m.get("models", []) if x["id"] != entry["id"]] + [entry]
-    m["models"].sort(key=lambda x: (x["kind"], x["id"]))
+    models = m.get("models", [])
+    at = next((i for i, x in enumerate(models) if x["id"] == entry["id"]), None)
+    if at is not None:
+        models[at] = entry
+    else:
+        same = [i for i, x in enumerate(models) if x["kind"] == entry["kind"]]
+        models.insert(same[-1] + 1 if same else len(models), entry)
+    m["models"] = models
     if default_key:
         m[default_key] = entry["id"]
     tmp = manifest_path.with_suffix(".json.tmp")
