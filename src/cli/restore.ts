@@ -1,7 +1,8 @@
 // revive restore <files or folders...> --out DIR [options]
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Device, FileResult, JobEvent, JobSummary, OutputFormat, RestoreSettings } from '../shared/types';
+import type { Device, FileResult, JobEvent, JobSummary, OutputFormat, RestoreSettings, StageSettings } from '../shared/types';
 import { DEVICES, OUTPUT_FORMATS } from '../shared/types';
 import { TONE_MODES, type ToneInfo, type ToneMode } from '../shared/tone';
 import { describeReport, SessionCache } from '../core/inference/session';
@@ -26,6 +27,14 @@ options:
   --tone T               ${span(RANGES.toneStrength)}, strength of the colour & fading correction, done first (default ${RANGES.toneStrength.default}; 0 = off)
   --tone-mode M          auto | neutral | keep: black-and-white and toned prints stay so (auto), are made
                          neutral grey (neutral), or every photo keeps its colours and gets levels only (keep)
+  --scratches MODE       auto | off: find scratches, cracks, dust and specks and fill them from their
+                         surroundings (default auto)
+  --sensitivity S        ${span(RANGES.scratchSensitivity)}, how readily a mark counts as damage (default ${RANGES.scratchSensitivity.default}; higher finds
+                         fainter scratches, and marks more of what belongs to the photo)
+  --save-mask PATH       write the mask of what was filled: a .png file for one photo, or a folder
+                         (<photo's name>.mask.png in it, for a batch); white = filled
+  --mask FILE            fill this mask (white = damage, the photo's size) instead of finding damage;
+                         one photo only (e.g. a --save-mask output you corrected)
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)
   --json                 one JSON object per file on stdout, then {"summary": ...}
@@ -56,6 +65,10 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       strength: { type: 'string' },
       tone: { type: 'string' },
       'tone-mode': { type: 'string' },
+      scratches: { type: 'string' },
+      sensitivity: { type: 'string' },
+      'save-mask': { type: 'string' },
+      mask: { type: 'string' },
       tile: { type: 'string' },
       threads: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -70,6 +83,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
   const tile = numberOpt(values.tile, 'tile', RANGES.tile);
   const toneMode = (values['tone-mode'] ?? 'auto') as ToneMode;
   if (!TONE_MODES.includes(toneMode)) throw new UsageError(`--tone-mode must be one of ${TONE_MODES.join(', ')}`);
+  const scratches = parseScratchArgs(values, positionals, cwd);
   return {
     inputs: positionals.map((p) => path.resolve(cwd, p)),
     outDir: path.resolve(cwd, values.out),
@@ -80,11 +94,48 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       tile,
       format,
       quality: numberOpt(values.quality, 'quality', RANGES.quality) ?? RANGES.quality.default,
-      stages: { tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode } },
+      stages: {
+        tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode },
+        scratches,
+      },
     },
     json: values.json ?? false,
     threads: numberOpt(values.threads, 'threads', RANGES.threads) ?? RANGES.threads.default,
   };
+}
+
+/** The scratch stage's settings from --scratches, --sensitivity, --save-mask and --mask. */
+function parseScratchArgs(
+  values: { scratches?: string; sensitivity?: string; 'save-mask'?: string; mask?: string },
+  positionals: string[],
+  cwd: string,
+): StageSettings {
+  const mode = values.scratches ?? 'auto';
+  if (mode !== 'auto' && mode !== 'off') throw new UsageError('--scratches must be auto or off');
+  const sensitivity = numberOpt(values.sensitivity, 'sensitivity', RANGES.scratchSensitivity);
+  const single = positionals.length === 1 && isFile(path.resolve(cwd, positionals[0]));
+  if (mode === 'off') {
+    if (values.mask || values['save-mask']) throw new UsageError('--mask and --save-mask need --scratches auto');
+    return { enabled: false };
+  }
+  if (values.mask && !single) throw new UsageError('--mask fills one photo: give exactly one photo file, not a folder');
+  const saveMask = values['save-mask'];
+  if (saveMask && /\.png$/i.test(saveMask) && !single) {
+    throw new UsageError('--save-mask FILE.png is for one photo; for a batch give a folder (--save-mask masks/)');
+  }
+  return {
+    ...(sensitivity !== undefined ? { sensitivity } : {}),
+    ...(values.mask ? { mask: path.resolve(cwd, values.mask) } : {}),
+    ...(saveMask ? { saveMask: path.resolve(cwd, saveMask) } : {}),
+  };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** A one-line progress bar on stderr (only drawn when stderr is a terminal). */
@@ -172,6 +223,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
               ms: r.ms,
               ...(r.error ? { error: r.error } : {}),
               ...(r.info?.tone ? { tone: toneLine(r.info.tone as unknown as ToneInfo) } : {}),
+              ...(r.info?.scratches ? { scratches: r.info.scratches } : {}),
             }) +
               '\n',
           );

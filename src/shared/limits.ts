@@ -30,6 +30,11 @@ export const RANGES = {
    * person's choice, previewed live, until a model leaves clean photos alone.
    */
   toneStrength: range(0, 1, false, 0),
+  /**
+   * The scratch stage's sensitivity: 0 marks only what the detector is sure of, 1 marks everything it suspects; the
+   * default 0.5 is the threshold the detector was trained and measured at (docs/training/scratches.md).
+   */
+  scratchSensitivity: range(0, 1, false, 0.5),
   /** SDEdit strength: t0 = strength x T. */
   // default 0.3 with eta 1, from bench/refine/repair.ts on 24 validation photos (docs/refine.md): against 0.5 with
   // eta 0, the repaired area keeps its colour (3.0 vs 5.7 levels), grows far less confetti (10 vs 17 of 48 areas

@@ -40,6 +40,14 @@ export interface StageSettings {
   modelId?: string;
   /** The tone stage's handling of black-and-white and toned prints (src/shared/tone.ts). */
   mode?: ToneMode;
+  /** The scratch stage: how readily a pixel counts as damage, 0..1 (RANGES.scratchSensitivity). */
+  sensitivity?: number;
+  /** The scratch stage: fill this mask (a greyscale image of the photo's size, white = damage) instead of detecting. */
+  mask?: string;
+  /** The scratch stage: write the mask it filled here (a .png file, or a folder: <photo's name>.mask.png). */
+  saveMask?: string;
+  /** The scratch stage's fill model (the detector is modelId). */
+  fillModelId?: string;
 }
 
 /** What a stage computed once for a photo and the app may re-apply (plain JSON data, e.g. a colour mapping). */
@@ -114,8 +122,8 @@ export type RefineEvent =
 
 
 /** The kinds of model the manifest lists: the restore stages' kinds and the refine's diffusion prior. */
-export type ModelKind = 'restore' | 'diffusion' | 'tone';
-export const MODEL_KINDS: readonly ModelKind[] = ['restore', 'diffusion', 'tone'];
+export type ModelKind = 'restore' | 'diffusion' | 'tone' | 'scratch' | 'fill';
+export const MODEL_KINDS: readonly ModelKind[] = ['restore', 'diffusion', 'tone', 'scratch', 'fill'];
 
 export interface ManifestModelBase {
   id: string;
@@ -162,7 +170,19 @@ export interface ToneModel extends ManifestModelBase {
   knots: number; // knots per curve
 }
 
-export type ManifestModel = RestoreModel | DiffusionModel | ToneModel;
+/** The scratch stage's detector: RGB in, one damage logit per pixel out; tiled like a restorer. */
+export interface ScratchModel extends ManifestModelBase {
+  kind: 'scratch';
+  receptive_overlap: number;
+}
+
+/** The mask-conditioned fill (scratch stage, refine's "mask only"): RGB and a mask in, RGB out. */
+export interface FillModel extends ManifestModelBase {
+  kind: 'fill';
+  receptive_overlap: number;
+}
+
+export type ManifestModel = RestoreModel | DiffusionModel | ToneModel | ScratchModel | FillModel;
 
 export interface Manifest {
   version: 1;

@@ -88,6 +88,18 @@ class ToneConfig(TrainConfig):
     continues: Optional[str] = None  # a note: the run whose last.pt this run started from (copied in by hand)
 
 
+@dataclass
+class ScratchConfig(CropConfig):
+    """train_scratch.py / export_scratch.py / eval_scratch.py: the detector and the fill, trained together on the
+    same damaged crops (revive_train/scratch_damage.py)."""
+    p_clean: float = 0.15  # share of crops left undamaged (nothing to mark)
+    p_lines: float = 0.3  # share with thin structures drawn into the photo itself (never to be marked)
+    pos_weight: float = 3.0  # BCE weight of damaged pixels
+    lambda_dice: float = 0.5  # soft Dice on the damage mask (its F1)
+    lambda_fill: float = 1.0  # L1 of the fill inside the mask
+    val_every: int = 250
+
+
 class ConfigError(ValueError):
     pass
 
@@ -123,5 +135,6 @@ def load_config(path, cls):
         return from_dict(json.load(f), cls, str(path))
 
 
-__all__ = ["TrainConfig", "CropConfig", "DiffusionConfig", "RestorerConfig", "LossConfig", "ToneConfig", "ConfigError",
+__all__ = ["TrainConfig", "CropConfig", "DiffusionConfig", "RestorerConfig", "LossConfig", "ToneConfig", "ScratchConfig",
+           "ConfigError",
            "load_config", "from_dict", "asdict"]

@@ -2,7 +2,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { DiffusionModel, Manifest, ManifestModel, ModelKind, RestoreModel, ToneModel } from '../../shared/types';
+import type {
+  DiffusionModel,
+  FillModel,
+  Manifest,
+  ManifestModel,
+  ModelKind,
+  RestoreModel,
+  ScratchModel,
+  ToneModel,
+} from '../../shared/types';
 import { MODEL_KINDS } from '../../shared/types';
 
 /** A model that cannot be used, with words a person understands (which file, what to do). */
@@ -71,7 +80,8 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
     return `${where} (${m.id}): size_multiple must be a positive integer`;
   }
   if (!isNum(m.tile) || m.tile < 1) return `${where} (${m.id}): tile must be positive`;
-  if (m.kind === 'restore' && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
+  const tiled = m.kind === 'restore' || m.kind === 'scratch' || m.kind === 'fill';
+  if (tiled && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
     return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
   }
   if (m.kind === 'tone' && (!isNum(m.thumb) || m.thumb < 8 || !isNum(m.knots) || m.knots < 2)) {
@@ -117,6 +127,8 @@ export async function loadManifest(dir: string): Promise<Manifest> {
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'restore'): RestoreModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'diffusion'): DiffusionModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: 'tone'): ToneModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'scratch'): ScratchModel;
+export function getModel(manifest: Manifest, id: string | undefined, kind: 'fill'): FillModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel;
 export function getModel(manifest: Manifest, id: string | undefined, kind: ModelKind): ManifestModel {
   const ofKind = manifest.models.filter((m) => m.kind === kind);

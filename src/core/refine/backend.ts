@@ -7,6 +7,8 @@ import type { RefineSettings } from '../../shared/types';
 import { decodeImage, type DecodedImage } from '../image/decode';
 import { encodeImage, encodePreview, formatForPath } from '../image/encode';
 import type { SessionCache } from '../inference/session';
+import { getModel, loadManifest } from '../models/manifest';
+import { networkHoleFiller } from '../scratch/scratch';
 import { loadDiffusion } from './load';
 import { RefineRunner, type RefineBackend, type RefineRunnerOptions } from './runner';
 import { RefineError } from './sdedit';
@@ -29,6 +31,13 @@ export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<Decod
     },
     preview: async (img) => encodePreview(img, Math.max(img.width, img.height)),
     diffusion: (s: RefineSettings) => loadDiffusion(o.sessions, o.modelsDir, s),
+    holeFiller: async (s: RefineSettings) => {
+      const manifest = await loadManifest(o.modelsDir);
+      if (!manifest.models.some((m) => m.kind === 'fill')) return null;
+      const model = getModel(manifest, undefined, 'fill');
+      const { session } = await o.sessions.get(o.modelsDir, model, s.device);
+      return networkHoleFiller(model, session);
+    },
   };
 }
 

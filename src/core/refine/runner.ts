@@ -16,6 +16,7 @@ import { CancelledError, isCancel } from '../cancel';
 import type { PixelImage } from '../image/planar';
 import { RefineError, refineImage } from './sdedit';
 import type { EpsModel } from './tiles';
+import type { HoleFiller } from '../scratch/scratch';
 
 /** A decoded photo as src/core/image gives it; the refiner reads width/height/bitDepth/rgb and carries the rest. */
 export interface RefinePhoto extends PixelImage {
@@ -37,6 +38,8 @@ export interface RefineBackend<P extends RefinePhoto = RefinePhoto> {
   encode(img: P, outPath: string, original: string): Promise<void>;
   preview(img: P): Promise<PreviewImage>;
   diffusion(settings: RefineSettings): Promise<LoadedDiffusion>;
+  /** The fill network for a mask with no paint (src/core/scratch), when one is installed; else push-pull is used. */
+  holeFiller?(settings: RefineSettings): Promise<HoleFiller | null>;
 }
 
 interface Round<P> {
@@ -251,6 +254,7 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
       if (signal.aborted) throw new CancelledError();
       const s = req.settings;
       const d = await this.backend.diffusion(s);
+      const fillHoles = mask ? ((await this.backend.holeFiller?.(s)) ?? undefined) : undefined;
       this.emit({ type: 'provider', jobId, report: d.report });
       const { image } = await refineImage({ image: photo, strokes, mask }, d.model, d.sched, {
         strength: s.strength,
@@ -259,6 +263,7 @@ export class RefineRunner<P extends RefinePhoto = RefinePhoto> {
         seed: s.seed,
         eta: s.eta,
         tile: d.tile,
+        fillHoles,
         signal,
         onStep: (step, steps) => this.emit({ type: 'step', jobId, step, steps, fraction: step / steps }),
       });

@@ -1,7 +1,8 @@
 // SDEdit on a photo (Meng et al. 2021, arXiv 2108.01073): the strokes are alpha-blended onto the photo, the masked
 // area's box (plus context) is noised to t0 = strength * T and denoised with DDIM steps, K times; outside the mask
 // the photo's own pixels are restored exactly. Only that box goes through the network, tiled when large. Where a
-// mask is given and nothing is painted, the guide is first filled from the surroundings (fill.ts).
+// mask is given and nothing is painted, the guide is first filled from the surroundings (the fill network of the
+// scratch stage when installed, else push-pull, fill.ts).
 import { describeRange, inRange, RANGES, type Range } from '../../shared/limits';
 import type { Rect } from '../image/types';
 import { fillHoles } from './fill';
@@ -33,6 +34,11 @@ export interface RefineOptions extends RefineParams {
   /** Largest tile side the network runs on (default: the model's suggestion) and the overlap between tiles. */
   tile: number;
   overlap?: number;
+  /**
+   * Fills a masked area that has no paint on it before noising, in place (planar [3, h, w] in [-1, 1]); default: a
+   * push-pull fill from the surroundings (fill.ts). The engine passes the fill network when one is installed.
+   */
+  fillHoles?: (planes: Float32Array, w: number, h: number, hole: Uint8Array) => Promise<void>;
   /** Replaces the seeded generator (the parity test feeds PyTorch's noise through here). */
   noise?: NoiseSource;
   signal?: AbortSignal;
@@ -152,7 +158,8 @@ export async function refineImage<I extends PixelImage>(
         if (bin[p] && strokes[4 * p + 3] === 0) hole[y * runW + x] = 1;
       }
     }
-    fillHoles(guide, runW, runH, hole);
+    if (opt.fillHoles) await opt.fillHoles(guide, runW, runH, hole);
+    else fillHoles(guide, runW, runH, hole);
   }
 
   const t0 = strengthToT0(opt.strength, sched.T);

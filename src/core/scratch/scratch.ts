@@ -1,0 +1,224 @@
+// Scratches, cracks, dust and specks: find them (a detector network, tiled at full resolution) and fill them (a
+// mask-conditioned network that re-creates the masked pixels from their surroundings). Both networks are small UNets
+// trained in training/train_scratch.py; docs/training/scratches.md has what they were trained on and how well they do.
+//
+// Memory stays bounded whatever the photo's size: the damage probability is one byte per pixel, the mask one byte per
+// pixel, and only one tile is held in float at a time. Tiling: neighbouring windows overlap by the model's
+// receptive_overlap and each writes only its own half of every overlap, so no accumulation buffer is needed; the fill
+// runs only on the windows whose own part holds masked pixels, so its cost follows the damaged area.
+import * as ort from 'onnxruntime-node';
+import type { FillModel, ScratchModel } from '../../shared/types';
+import { throwIfAborted } from '../cancel';
+import { toPlanarFloat, type PixelImage } from '../image/planar';
+import type { Rect } from '../image/types';
+import { padPlanar, planTiles, tilesOf, type TilePlan, type TileRect } from '../restore/tiling';
+
+export interface TileRunStats {
+  inferenceMs: number;
+  tiles: number;
+}
+
+export interface TileRunOptions {
+  tile?: number;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/** The part of window `t` it writes: all of it, less half of the overlap on each side that has a neighbour. */
+export function ownPart(t: TileRect, plan: TilePlan): Rect {
+  const hx = Math.floor(plan.cols.overlap / 2);
+  const hy = Math.floor(plan.rows.overlap / 2);
+  const x0 = t.col > 0 ? t.x + hx : t.x;
+  const y0 = t.row > 0 ? t.y + hy : t.y;
+  const x1 = t.col < plan.cols.spans.length - 1 ? t.x + t.w - hx : t.x + t.w;
+  const y1 = t.row < plan.rows.spans.length - 1 ? t.y + t.h - hy : t.y + t.h;
+  return { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+}
+
+function planFor(img: PixelImage, model: ScratchModel | FillModel, tile?: number): TilePlan {
+  const t = tile && tile > 0 ? Math.min(tile, Math.max(img.width, img.height)) : model.tile;
+  // a window must be at least two overlaps long (tiling.ts); the model's overlap wins over a smaller tile
+  return planTiles(img.width, img.height, t, model.receptive_overlap, model.size_multiple);
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/**
+ * The damage probability of every pixel, 0..255 (one byte per pixel, row-major), from the detector run tiled over the
+ * whole photo at full resolution.
+ */
+export async function detectDamage(
+  img: PixelImage,
+  model: ScratchModel,
+  session: ort.InferenceSession,
+  opts: TileRunOptions = {},
+): Promise<{ prob: Uint8Array } & TileRunStats> {
+  const { width: W, height: H } = img;
+  const plan = planFor(img, model, opts.tile);
+  const prob = new Uint8Array(W * H);
+  const stats: TileRunStats = { inferenceMs: 0, tiles: 0 };
+  let done = 0;
+  for (const t of tilesOf(plan)) {
+    throwIfAborted(opts.signal);
+    const planar = toPlanarFloat(img, { x: t.x, y: t.y, w: t.w, h: t.h });
+    const input = padPlanar(planar, t.w, t.h, t.padW, t.padH, [0, 1]);
+    const t0 = performance.now();
+    const res = await session.run({ [model.inputs[0]]: new ort.Tensor('float32', input, [1, 3, t.padH, t.padW]) });
+    stats.inferenceMs += performance.now() - t0;
+    stats.tiles++;
+    const out = res[model.outputs[0]];
+    if (!out || out.dims[2] !== t.padH || out.dims[3] !== t.padW) {
+      throw new Error(`the scratch detector gave no ${model.outputs[0]} of ${t.padW}x${t.padH}`);
+    }
+    const logit = out.data as Float32Array;
+    const own = ownPart(t, plan);
+    for (let y = own.y; y < own.y + own.h; y++) {
+      const src = (y - t.y) * t.padW - t.x;
+      const dst = y * W;
+      for (let x = own.x; x < own.x + own.w; x++) prob[dst + x] = Math.round(255 * sigmoid(logit[src + x]));
+    }
+    opts.onProgress?.(++done / plan.count);
+  }
+  return { prob, ...stats };
+}
+
+/** The detector's probability threshold (0..255) for a sensitivity in [0, 1]: 0.5 -> 0.5, higher marks more. */
+export function thresholdFor(sensitivity: number): number {
+  const s = Math.min(1, Math.max(0, sensitivity));
+  return Math.round(255 * (0.95 - 0.9 * s));
+}
+
+/**
+ * The fill mask from the damage probability: pixels at or above the threshold, grown by `grow` pixels (a square
+ * neighbourhood: scratch edges are soft, and the fill was trained on masks grown so). 1 = fill, 0 = keep.
+ */
+export function maskFromProb(prob: Uint8Array, w: number, h: number, threshold: number, grow = 1): Uint8Array {
+  const bin = new Uint8Array(w * h);
+  for (let i = 0; i < bin.length; i++) bin[i] = prob[i] >= threshold ? 1 : 0;
+  return dilate(bin, w, h, grow);
+}
+
+/** Square dilation by r pixels (separable: rows, then columns; running counts, so O(pixels) whatever r). */
+export function dilate(bin: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  if (r <= 0) return bin;
+  const tmp = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    let count = 0;
+    for (let x = 0; x < Math.min(w, r); x++) count += bin[row + x];
+    for (let x = 0; x < w; x++) {
+      if (x + r < w) count += bin[row + x + r];
+      if (x - r - 1 >= 0) count -= bin[row + x - r - 1];
+      tmp[row + x] = count > 0 ? 1 : 0;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let count = 0;
+    for (let y = 0; y < Math.min(h, r); y++) count += tmp[y * w + x];
+    for (let y = 0; y < h; y++) {
+      if (y + r < h) count += tmp[(y + r) * w + x];
+      if (y - r - 1 >= 0) count -= tmp[(y - r - 1) * w + x];
+      out[y * w + x] = count > 0 ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+function anyIn(mask: Uint8Array, W: number, r: Rect): boolean {
+  for (let y = r.y; y < r.y + r.h; y++) {
+    const row = y * W;
+    for (let x = r.x; x < r.x + r.w; x++) if (mask[row + x]) return true;
+  }
+  return false;
+}
+
+/**
+ * `img` with its masked pixels (mask 1) re-created by the fill network from their surroundings; every other pixel is
+ * the input's exactly. Only the windows whose own part holds masked pixels run. Returns a new image (alpha and
+ * metadata shared with the input).
+ */
+export async function fillMasked<I extends PixelImage>(
+  img: I,
+  mask: Uint8Array,
+  model: FillModel,
+  session: ort.InferenceSession,
+  opts: TileRunOptions = {},
+): Promise<{ image: I } & TileRunStats> {
+  const { width: W, height: H } = img;
+  if (mask.length !== W * H) throw new RangeError(`the mask has ${mask.length} pixels, the photo ${W * H}`);
+  const image = { ...img, rgb: img.rgb.slice() } as I;
+  const stats: TileRunStats = { inferenceMs: 0, tiles: 0 };
+  const plan = planFor(img, model, opts.tile);
+  const todo = [...tilesOf(plan)].filter((t) => anyIn(mask, W, ownPart(t, plan)));
+  const max = img.bitDepth === 16 ? 65535 : 255;
+  let done = 0;
+  for (const t of todo) {
+    throwIfAborted(opts.signal);
+    const rect = { x: t.x, y: t.y, w: t.w, h: t.h };
+    const rgb = padPlanar(toPlanarFloat(img, rect), t.w, t.h, t.padW, t.padH, [0, 1]);
+    // the mask tile, padded by reflection like the image (padPlanar works on three planes: use the first)
+    const m3 = new Float32Array(3 * t.w * t.h);
+    for (let y = 0; y < t.h; y++) {
+      for (let x = 0; x < t.w; x++) m3[y * t.w + x] = mask[(t.y + y) * W + t.x + x];
+    }
+    const mpad = padPlanar(m3, t.w, t.h, t.padW, t.padH, [0, 1]).slice(0, t.padW * t.padH);
+    const t0 = performance.now();
+    const res = await session.run({
+      [model.inputs[0]]: new ort.Tensor('float32', rgb, [1, 3, t.padH, t.padW]),
+      [model.inputs[1]]: new ort.Tensor('float32', mpad, [1, 1, t.padH, t.padW]),
+    });
+    stats.inferenceMs += performance.now() - t0;
+    stats.tiles++;
+    const out = res[model.outputs[0]];
+    if (!out || out.dims[1] !== 3 || out.dims[2] !== t.padH || out.dims[3] !== t.padW) {
+      throw new Error(`the fill network gave no ${model.outputs[0]} of ${t.padW}x${t.padH}`);
+    }
+    const o = out.data as Float32Array;
+    const plane = t.padW * t.padH;
+    const own = ownPart(t, plan);
+    for (let y = own.y; y < own.y + own.h; y++) {
+      for (let x = own.x; x < own.x + own.w; x++) {
+        const i = y * W + x;
+        if (!mask[i]) continue;
+        const s = (y - t.y) * t.padW + (x - t.x);
+        for (let c = 0; c < 3; c++) {
+          const v = o[c * plane + s];
+          image.rgb[i * 3 + c] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
+        }
+      }
+    }
+    opts.onProgress?.(++done / todo.length);
+  }
+  opts.onProgress?.(1);
+  return { image, ...stats };
+}
+
+/** Marked pixels of a mask (count, and share of the photo). */
+export function maskStats(mask: Uint8Array): { pixels: number; fraction: number } {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i] ? 1 : 0;
+  return { pixels: n, fraction: mask.length ? n / mask.length : 0 };
+}
+
+/**
+ * Fills holes of planar [3, h, w] values in [-1, 1] in place (refine's guide: a masked area with no paint is started
+ * from its surroundings) with the fill network; pixels outside the holes are not touched.
+ */
+export type HoleFiller = (planes: Float32Array, w: number, h: number, hole: Uint8Array) => Promise<void>;
+
+export function networkHoleFiller(model: FillModel, session: ort.InferenceSession): HoleFiller {
+  return async (planes, w, h, hole) => {
+    const n = w * h;
+    // through a 16-bit image (1/65535 steps: below anything the sampler resolves), so fillMasked's tiling serves
+    const rgb = new Uint16Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.round(Math.min(1, Math.max(0, (planes[c * n + i] + 1) / 2)) * 65535);
+    }
+    const { image } = await fillMasked({ width: w, height: h, bitDepth: 16, rgb }, hole, model, session);
+    for (let i = 0; i < n; i++) {
+      if (!hole[i]) continue;
+      for (let c = 0; c < 3; c++) planes[c * n + i] = (image.rgb[3 * i + c] / 65535) * 2 - 1;
+    }
+  };
+}

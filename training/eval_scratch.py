@@ -1,0 +1,229 @@
+"""Evaluate the scratch stage (detector + fill) the way the engine runs it, on seeded validation photos with synthetic
+damage, on undamaged photos, and on the real old photos.
+
+    python3 training/eval_scratch.py --run scratch_cpu [--out docs/training/scratch_metrics.json] [--sheets]
+
+The validation set: every photo of CBSD68, McMaster and Set14 (100 photos, never trained on), whole, each with
+damage drawn by scratch_damage.damage from a seed per photo (seed 2024 + index), on the clean photo itself
+("damage-only": the PSNR gain then measures the stage alone). What the engine does (src/core/scratch/scratch.ts) is
+emulated exactly: probability >= threshold(sensitivity) -> mask, grown by one pixel -> fill; the photo is padded by
+reflection to the size multiple as a single tile would be.
+
+Measures, at the default sensitivity 0.5 (and a sweep):
+- mask F1 against the pixels the damage visibly changed (damage_target; lightly touched pixels are not counted
+  either way), precision and recall;
+- PSNR to the clean photo: damaged input, after the stage, with the fill given the true mask (the fill's own
+  ceiling), and push-pull alone in place of the fill network (the ablation: is the network worth it);
+- marked pixels on undamaged photos: the clean val photos, and the same photos as soft, grainy prints
+  (scratch_damage.photo_like, seeded);
+- per kind of damage (scratch, crack, crease, specks, torn): F1 and gain on photos damaged with that kind only.
+"""
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from export_scratch import load_pair
+from revive_train.data import list_images, load_rgb
+from revive_train.paths import DATASETS, DOCS, RUNS, portable
+from revive_train.scratch import SIZE_MULTIPLE, damage_target, push_pull
+from revive_train.scratch_damage import KINDS, damage, photo_like
+
+VAL = ("val/cbsd68", "val/mcmaster", "val/set14")
+
+
+def threshold(sensitivity: float) -> float:
+    """src/core/scratch/scratch.ts thresholdFor, as a probability (the engine compares bytes: round(255 * p))."""
+    return round(255 * (0.95 - 0.9 * min(1, max(0, sensitivity)))) / 255
+
+
+def pad_to(x: torch.Tensor, m: int = SIZE_MULTIPLE) -> tuple:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % m, (-w) % m
+    return (F.pad(x, (0, pw, 0, ph), mode="reflect") if ph or pw else x), h, w
+
+
+@torch.no_grad()
+def prob_of(pair, x: torch.Tensor) -> torch.Tensor:
+    xp, h, w = pad_to(x[None])
+    # the engine stores the probability as a byte
+    return (torch.sigmoid(pair.detect(xp))[..., :h, :w][0] * 255).round() / 255
+
+
+@torch.no_grad()
+def fill_with(pair, x: torch.Tensor, mask: torch.Tensor, network: bool = True) -> torch.Tensor:
+    xp, h, w = pad_to(x[None])
+    mp, _, _ = pad_to(mask[None])
+    if network:
+        out = pair.fill(xp, mp)
+    else:
+        out = xp * (1 - mp) + push_pull(xp, 1 - mp) * mp
+    return (out[..., :h, :w][0] * 255).round() / 255
+
+
+def grow(mask: torch.Tensor, px: int = 1) -> torch.Tensor:
+    return F.max_pool2d(mask[None], 2 * px + 1, 1, px)[0]
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(10 * torch.log10(1 / ((a - b) ** 2).mean().clamp(min=1e-10)))
+
+
+def val_photos(limit: int = None) -> list:
+    return [load_rgb(p).float() / 255 for p in list_images(VAL)[:limit]]
+
+
+def damaged_set(photos: list, kind: str = None) -> list:
+    out = []
+    for i, x in enumerate(photos):
+        rng = random.Random(2024 + i + (0 if kind is None else 100_000 * (1 + list(KINDS).index(kind))))
+        if kind is None:
+            d, a = damage(x, rng)
+        else:
+            d, a = damage_one(x, rng, kind)
+        out.append((x, (d * 255).round() / 255, a))
+    return out
+
+
+def damage_one(x: torch.Tensor, rng: random.Random, kind: str) -> tuple:
+    a, col = KINDS[kind](rng, x.shape[1], x.shape[2], x.numpy())
+    a = torch.from_numpy(np.asarray(a, np.float32))[None]
+    col = torch.from_numpy(np.broadcast_to(np.asarray(col, np.float32), x.shape).copy())
+    return x * (1 - a) + col * a, a
+
+
+def evaluate(pair, items: list, sens: float = 0.5, ablations: bool = True) -> dict:
+    thr = threshold(sens)
+    tp = fp = fn = 0.0
+    rows = []
+    for clean, dmg, alpha in items:
+        prob = prob_of(pair, dmg)
+        target, weight = damage_target(alpha[None], dmg[None], clean[None])
+        target, weight = target[0], weight[0]
+        pred = (prob >= thr).float()
+        tp += float((pred * target * weight).sum())
+        fp += float((pred * (1 - target) * weight).sum())
+        fn += float(((1 - pred) * target * weight).sum())
+        mask = grow(pred)
+        row = {"input_db": psnr(dmg, clean), "stage_db": psnr(fill_with(pair, dmg, mask), clean),
+               "marked": float(mask.mean())}
+        if ablations:
+            true_mask = grow((alpha > 0.05).float())
+            row["oracle_fill_db"] = psnr(fill_with(pair, dmg, true_mask), clean)
+            row["oracle_pushpull_db"] = psnr(fill_with(pair, dmg, true_mask, network=False), clean)
+            row["stage_pushpull_db"] = psnr(fill_with(pair, dmg, mask, network=False), clean)
+        rows.append(row)
+    mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    se = lambda k: float(np.std([r[k] - r["input_db"] for r in rows], ddof=1) / np.sqrt(len(rows)))
+    out = {"f1": 2 * tp / max(1.0, 2 * tp + fp + fn), "precision": tp / max(1.0, tp + fp),
+           "recall": tp / max(1.0, tp + fn), "photos": len(rows), **{k: round(v, 4) for k, v in mean.items()},
+           "gain_db": round(mean["stage_db"] - mean["input_db"], 3), "gain_se": round(se("stage_db"), 3)}
+    if ablations:
+        out["oracle_gain_db"] = round(mean["oracle_fill_db"] - mean["input_db"], 3)
+        out["oracle_pushpull_gain_db"] = round(mean["oracle_pushpull_db"] - mean["input_db"], 3)
+        out["pushpull_gain_db"] = round(mean["stage_pushpull_db"] - mean["input_db"], 3)
+        d = [r["oracle_fill_db"] - r["oracle_pushpull_db"] for r in rows]
+        out["fill_vs_pushpull_db"] = round(float(np.mean(d)), 3)
+        out["fill_vs_pushpull_se"] = round(float(np.std(d, ddof=1) / np.sqrt(len(d))), 3)
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def false_marks(pair, photos: list, sens: float = 0.5, soft: bool = False) -> dict:
+    thr = threshold(sens)
+    fr = []
+    for i, x in enumerate(photos):
+        if soft:
+            x = photo_like(x, random.Random(777 + i))
+        fr.append(float(grow((prob_of(pair, x) >= thr).float()).mean()))
+    return {"mean_marked": round(float(np.mean(fr)), 5), "worst_marked": round(float(np.max(fr)), 5),
+            "photos_over_0.5pct": int(sum(f > 0.005 for f in fr)), "photos": len(fr)}
+
+
+# ---- pictures ------------------------------------------------------------------------------------------------------
+
+def to_img(x: torch.Tensor) -> np.ndarray:
+    return (x.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def overlay(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    red = torch.tensor([1.0, 0.1, 0.1]).view(3, 1, 1)
+    return x * (1 - 0.8 * mask) + red * 0.8 * mask
+
+
+def sheets(pair, items: list, out_dir: Path, old_dir: Path):
+    from PIL import Image
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for clean, dmg, alpha in items[:6]:
+        mask = grow((prob_of(pair, dmg) >= threshold(0.5)).float())
+        res = fill_with(pair, dmg, mask)
+        h, w = 320, 320
+        crop = lambda t: t[:, :h, :w] if t.shape[1] >= h and t.shape[2] >= w else F.pad(t, (0, max(0, w - t.shape[2]), 0, max(0, h - t.shape[1])))[:, :h, :w]
+        rows.append(torch.cat([crop(dmg), crop(overlay(dmg, mask)), crop(res), crop(clean)], 2))
+    Image.fromarray(to_img(torch.cat(rows, 1))).save(out_dir / "val_examples.jpg", quality=90)
+    old = sorted(old_dir.glob("*.png")) if old_dir.is_dir() else []
+    for p in old:
+        x = load_rgb(p).float() / 255
+        mask = grow((prob_of(pair, x) >= threshold(0.5)).float())
+        res = fill_with(pair, x, mask)
+        sheet = torch.cat([x, overlay(x, mask), res], 2)
+        Image.fromarray(to_img(sheet)).save(out_dir / f"old_{p.stem}.jpg", quality=88)
+        # 100 % crops where most was filled
+        m = mask[0]
+        k = 160
+        if m.sum() > 0 and x.shape[1] > k and x.shape[2] > k:
+            dens = F.avg_pool2d(m[None, None], k, k // 4)[0, 0]
+            iy, ix = divmod(int(dens.argmax()), dens.shape[1])
+            y, x0 = iy * (k // 4), ix * (k // 4)
+            c = lambda t: t[:, y:y + k, x0:x0 + k]
+            crop = torch.cat([c(x), c(overlay(x, mask)), c(res)], 2)
+            Image.fromarray(to_img(F.interpolate(crop[None], scale_factor=2, mode="nearest")[0])).save(
+                out_dir / f"old_{p.stem}_crop.png")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", default="scratch_cpu")
+    ap.add_argument("--out", default=str(DOCS / "scratch_metrics.json"))
+    ap.add_argument("--limit", type=int, default=None, help="fewer photos (a quick look)")
+    ap.add_argument("--sheets", action="store_true", help="write the pictures into docs/training/scratches/")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    pair, ck = load_pair(args.run)
+    t0 = time.time()
+    photos = val_photos(args.limit)
+    items = damaged_set(photos)
+    detect = evaluate(pair, items)
+    print("default", detect, flush=True)
+    sweep = {str(s): evaluate(pair, items, s, ablations=False) for s in (0.3, 0.7)}
+    kinds = {k: evaluate(pair, damaged_set(photos[:30], k), ablations=False) for k in KINDS}
+    clean = false_marks(pair, photos)
+    soft = false_marks(pair, photos, soft=True)
+    print("clean", clean, "soft", soft, flush=True)
+    res = {
+        "run": args.run, "step": int(ck["step"]), "checkpoint": portable(RUNS / args.run / "last.pt"),
+        "date": time.strftime("%Y-%m-%d"), "val": list(VAL), "seconds": round(time.time() - t0, 1),
+        "summary": {
+            "detect": {"val_f1": detect["f1"], "val_precision": detect["precision"], "val_recall": detect["recall"],
+                       "clean_marked_mean": clean["mean_marked"], "clean_marked_worst": clean["worst_marked"]},
+            "fill": {"val_gain_db": detect["gain_db"], "oracle_gain_db": detect["oracle_gain_db"],
+                     "fill_vs_pushpull_db": detect["fill_vs_pushpull_db"]},
+        },
+        "default": detect, "sensitivity_sweep": sweep, "by_kind": kinds, "undamaged_clean": clean,
+        "undamaged_soft_prints": soft,
+    }
+    Path(args.out).write_text(json.dumps(res, indent=1) + "\n")
+    print(json.dumps(res["summary"], indent=1))
+    if args.sheets:
+        sheets(pair, items, DOCS / "scratches", DATASETS / "old-photos")
+
+
+if __name__ == "__main__":
+    main()

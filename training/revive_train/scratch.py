@@ -1,0 +1,134 @@
+"""The scratch stage's two networks: a detector that marks damaged pixels, and a mask-conditioned fill.
+
+Both are one small fully convolutional UNet (LiteUNet): 2x2 pixel-unshuffle in (so the widest convolutions run at half
+resolution without losing a pixel: a 1 px scratch stays visible), four levels down to 1/16 (a receptive field of
+about 150 px: wide cracks and the context that tells a scratch from a wire), nearest upsampling with skip additions,
+plain 3x3 convolutions and ReLU (what onnxruntime runs fastest on a CPU), and a 2x2 pixel shuffle out.
+
+- ScratchDetector: RGB [N, 3, H, W] in [0, 1] -> logit [N, 1, H, W] (sigmoid: the damage probability).
+- ScratchFill: (RGB, mask [N, 1, H, W], 1 = fill) -> RGB. Inside the graph the masked pixels are first filled by
+  push-pull (a masked image pyramid, each hole taking the average of its surroundings at the finest level that has
+  any), then the network adds texture and structure to that, and the result is composited: unmasked pixels are the
+  input exactly. H and W must be multiples of 2 ** PP_LEVELS (32).
+
+The masks the stage fills from (targets) and what counts as damage (damage_target) are defined here so training,
+evaluation and the engine agree.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+PP_LEVELS = 5
+SIZE_MULTIPLE = 32
+
+
+def conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.ReLU(inplace=True))
+
+
+class LiteUNet(nn.Module):
+    def __init__(self, cin: int, cout: int, widths=(24, 32, 48, 64)):
+        super().__init__()
+        w0, w1, w2, w3 = widths
+        self.inc = nn.Sequential(conv(4 * cin, w0), conv(w0, w0))
+        self.d1 = nn.Sequential(conv(w0, w1, 2), conv(w1, w1))
+        self.d2 = nn.Sequential(conv(w1, w2, 2), conv(w2, w2))
+        self.d3 = nn.Sequential(conv(w2, w3, 2), conv(w3, w3), conv(w3, w3))
+        self.u3 = conv(w3, w2)
+        self.m2 = conv(w2, w2)
+        self.u2 = conv(w2, w1)
+        self.m1 = conv(w1, w1)
+        self.u1 = conv(w1, w0)
+        self.m0 = conv(w0, w0)
+        self.out = nn.Conv2d(w0, 4 * cout, 3, 1, 1)
+
+    def forward(self, x):
+        x = F.pixel_unshuffle(x, 2)
+        e0 = self.inc(x)
+        e1 = self.d1(e0)
+        e2 = self.d2(e1)
+        e3 = self.d3(e2)
+        up = lambda t: F.interpolate(t, scale_factor=2.0, mode="nearest")
+        y = self.m2(self.u3(up(e3)) + e2)
+        y = self.m1(self.u2(up(y)) + e1)
+        y = self.m0(self.u1(up(y)) + e0)
+        return F.pixel_shuffle(self.out(y), 2)
+
+
+class ScratchDetector(nn.Module):
+    def __init__(self, widths=(24, 32, 48, 64)):
+        super().__init__()
+        self.net = LiteUNet(3, 1, widths)
+
+    def forward(self, x):
+        return self.net(x * 2 - 1)
+
+
+def push_pull(x: torch.Tensor, known: torch.Tensor, levels: int = PP_LEVELS, eps: float = 1e-4) -> torch.Tensor:
+    """Fills the unknown pixels of x from the known ones (known: [N, 1, H, W] in {0, 1}): pull the masked image and
+    the mask down a pyramid by 2x2 averaging, then push back up, each level keeping its own (normalised) value where
+    it had enough known pixels and taking the upsampled coarser fill elsewhere. H, W multiples of 2 ** levels."""
+    xs, ms = [x * known], [known]
+    for _ in range(levels):
+        xs.append(F.avg_pool2d(xs[-1], 2))
+        ms.append(F.avg_pool2d(ms[-1], 2))
+    f = xs[-1] / (ms[-1] + eps)
+    for i in range(levels - 1, -1, -1):
+        up = F.interpolate(f, scale_factor=2.0, mode="bilinear", align_corners=False)
+        w = (ms[i] * 4).clamp(max=1.0)
+        f = w * (xs[i] / (ms[i] + eps)) + (1 - w) * up
+    return f
+
+
+class ScratchFill(nn.Module):
+    def __init__(self, widths=(24, 32, 48, 64)):
+        super().__init__()
+        self.net = LiteUNet(4, 3, widths)
+
+    def forward(self, x, mask):
+        known = 1 - mask
+        pp = x * known + push_pull(x, known) * mask
+        y = pp + self.net(torch.cat([pp * 2 - 1, mask], 1))
+        return (x * known + y * mask).clamp(0, 1)
+
+
+def damage_target(alpha: torch.Tensor, damaged: torch.Tensor, clean: torch.Tensor, lo: float = 0.05,
+                  vis: float = 0.04) -> tuple:
+    """What the detector should mark: pixels the damage covers (alpha > 0.25) and visibly changed (some channel moved
+    by more than `vis`). Pixels the damage touches only lightly or invisibly are left out of the loss (weight 0).
+    Returns (target {0, 1}, weight {0, 1}), each [N, 1, H, W]."""
+    change = (damaged - clean).abs().amax(1, keepdim=True)
+    target = ((alpha > 0.25) & (change > vis)).float()
+    weight = 1 - ((alpha > lo) & (target == 0)).float()
+    return target, weight
+
+
+def fill_mask(alpha: torch.Tensor) -> torch.Tensor:
+    """The mask the fill is trained with: every pixel the damage touches (alpha > 0.05), grown by one pixel (what the
+    engine does to the detector's mask too: scratch edges are soft)."""
+    m = (alpha > 0.05).float()
+    return F.max_pool2d(m, 3, 1, 1)
+
+
+def n_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())
+
+
+def gmac_per_mp(m: nn.Module) -> float:
+    """Multiply-accumulates of the convolutions per megapixel of input (counted at 256x256)."""
+    total = 0
+    hooks = []
+
+    def hook(mod, inp, out):
+        nonlocal total
+        total += out.numel() // out.shape[0] * mod.in_channels * mod.kernel_size[0] * mod.kernel_size[1] // mod.groups
+
+    for mod in m.modules():
+        if isinstance(mod, nn.Conv2d):
+            hooks.append(mod.register_forward_hook(hook))
+    x = torch.rand(1, 3, 256, 256)
+    with torch.no_grad():
+        m(x) if isinstance(m, ScratchDetector) else m(x, torch.zeros(1, 1, 256, 256))
+    for h in hooks:
+        h.remove()
+    return total / (256 * 256) / 1e3

@@ -1,0 +1,124 @@
+"""Train the scratch stage's detector and fill together on synthetic print damage (revive_train/scratch_damage.py).
+
+    REVIVE_THREADS=1 python3 training/train_scratch.py --config training/configs/scratch_cpu.json [--minutes 60]
+
+Each crop of a training photo becomes a print (a little blur, grain, fading; sometimes with thin structures of its
+own: wires, hair, frames, which must not be marked), then gets damage drawn on top (scratches, cracks, creases, dust,
+hairs, torn corners) and a scan's noise and JPEG. The detector learns the damage mask (BCE with positive weight +
+soft Dice, pixels touched only lightly or invisibly left out); the fill learns to give back the undamaged print inside
+the mask it is given (L1 inside the true mask, grown by 0-2 px at random: the detector's mask is never exact).
+Batches are a pure function of (seed, step), so a resumed run sees what an uninterrupted one would have; resumes from
+$REVIVE_RUNS/<run>/last.pt, stops at cfg.steps or after --minutes.
+"""
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from revive_train.common import EMA, RUNS, Checkpointer, Logger, resume, run_args, setup_torch, train_step
+from revive_train.config import ScratchConfig, asdict
+from revive_train.data import CropSampler, val_crops
+from revive_train.degrade import step_seed
+from revive_train.scratch import ScratchDetector, ScratchFill, damage_target, fill_mask, n_params
+from revive_train.scratch_damage import sample
+
+
+class Pair(nn.Module):
+    """The two networks as one module, so one optimiser, EMA and checkpoint carry both."""
+
+    def __init__(self, widths=(16, 32, 48, 64)):
+        super().__init__()
+        self.detect = ScratchDetector(widths)
+        self.fill = ScratchFill(widths)
+
+
+def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None) -> tuple:
+    """(damaged, clean, alpha), each [N, C, S, S], a pure function of (cfg.seed, step)."""
+    rng = random.Random(step_seed(cfg.seed, step, 5))
+    sampler.rng = random.Random(rng.randrange(1 << 30))
+    crops = sampler.batch(n or cfg.batch)
+    out = [sample(c, rng, cfg.p_clean, cfg.p_lines) for c in crops]
+    return tuple(torch.stack(t) for t in zip(*out))
+
+
+def grow(mask: torch.Tensor, px: int) -> torch.Tensor:
+    return F.max_pool2d(mask, 2 * px + 1, 1, px) if px > 0 else mask
+
+
+def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random) -> tuple:
+    target, weight = damage_target(alpha, damaged, clean)
+    logit = pair.detect(damaged)
+    bce = F.binary_cross_entropy_with_logits(logit, target, weight=weight * (1 + (cfg.pos_weight - 1) * target),
+                                             reduction="sum") / weight.sum().clamp(min=1)
+    p = torch.sigmoid(logit) * weight
+    dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
+    mask = grow(fill_mask(alpha), gen.randint(0, 2))
+    out = pair.fill(damaged, mask)
+    l1 = ((out - clean).abs() * mask).sum() / (3 * mask.sum()).clamp(min=1)
+    loss = bce + cfg.lambda_dice * dice + cfg.lambda_fill * l1
+    return loss, {"bce": bce.item(), "dice": dice.item(), "fill_l1": l1.item()}
+
+
+def f1_score(prob: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, thr: float = 0.5) -> float:
+    pred = (prob > thr).float() * weight
+    tp = (pred * target).sum()
+    return float(2 * tp / (pred.sum() + (target * weight).sum()).clamp(min=1))
+
+
+def val_set(cfg: ScratchConfig, n: int = 48, size: int = 128) -> tuple:
+    """Fixed damaged crops of CBSD68 (val, never trained on): (damaged, clean, alpha)."""
+    rng = random.Random(9876)
+    crops = val_crops(size=size, per_image=1, folders=("val/cbsd68",), seed=4321, limit=n)
+    out = [sample(c, rng, 0.0, cfg.p_lines) for c in crops]
+    return tuple(torch.stack(t) for t in zip(*out))
+
+
+def main():
+    args, cfg = run_args(ScratchConfig)
+    dev = setup_torch(cfg)
+    run_dir = RUNS / cfg.run
+    pair = Pair(**cfg.model).to(dev)
+    opt = torch.optim.AdamW(pair.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    ema = EMA(pair, cfg.ema)
+    step, _ = resume(run_dir, pair, ema, opt, dev)
+    sampler = CropSampler.from_folders(size=cfg.crop, p_rescale=cfg.p_rescale, seed=cfg.seed)
+    vd, vc, va = val_set(cfg)
+    vt, vw = damage_target(va, vd, vc)
+    vm = fill_mask(va)
+    log = Logger(run_dir)
+    log.log(event="start", step=step, config=asdict(cfg), params_detect=n_params(pair.detect),
+            params_fill=n_params(pair.fill))
+    ckpt = Checkpointer(run_dir, cfg, pair, ema, opt, args.minutes)
+    t0, acc = time.time(), []
+    while step < cfg.steps:
+        pair.train()
+        damaged, clean, alpha = (t.to(dev) for t in make_batch(sampler, cfg, step))
+        loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step))
+        lr, gn = train_step(loss, pair, opt, ema, cfg, step)
+        step += 1
+        acc.append(parts)
+        if step % cfg.log_every == 0:
+            extra = {}
+            if step % cfg.val_every == 0:
+                with torch.no_grad():
+                    m = ema.model.eval()
+                    prob = torch.sigmoid(m.detect(vd))
+                    extra["val_f1"] = f1_score(prob, vt, vw)
+                    mse = lambda a: float(((a - vc) ** 2 * vm).sum() / (3 * vm.sum()))
+                    extra["val_fill_mse"] = mse(m.fill(vd, vm))
+                    extra["val_input_mse"] = mse(vd)
+            mean = {k: sum(p[k] for p in acc) / len(acc) for k in acc[0]}
+            log.log(step=step, **mean, lr=lr, grad_norm=gn, sec_per_step=(time.time() - t0) / len(acc), **extra)
+            acc, t0 = [], time.time()
+        if ckpt.after_step(step):
+            break
+    print(f"stopped at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
