@@ -120,6 +120,8 @@ interface PhaseResult {
 }
 
 const IN_TURN = 'CBSD68 (each written before the next)';
+/** The same photo with the scratch stage off: what finding and filling damage adds, in the same run. */
+const NO_SCRATCH = '12 MP photo (scratch stage off)';
 
 async function phase(name: string, modelsDir: string, modelId: string, inputs: string[], format: 'same' | 'png'): Promise<PhaseResult> {
   const manifest = await loadManifest(modelsDir);
@@ -134,7 +136,18 @@ async function phase(name: string, modelsDir: string, modelId: string, inputs: s
   await sessions.get(modelsDir, entry, 'cpu');
   const loadS = (performance.now() - t0) / 1000;
   const summary = await runRestoreJob(
-    { inputs, outDir, settings: { modelId, device: 'cpu', strength: 1, format, quality: 92 } },
+    {
+      inputs,
+      outDir,
+      settings: {
+        modelId,
+        device: 'cpu',
+        strength: 1,
+        format,
+        quality: 92,
+        ...(name === NO_SCRATCH ? { stages: { scratches: { enabled: false } } } : {}),
+      },
+    },
     {
       sessions,
       modelsDir,
@@ -298,6 +311,7 @@ async function main() {
   const cbsd = cbsdInputs();
   const phases: [string, string, string, string, string[]][] = [
     ['12 MP photo', modelsDir, model.id, 'same', [photo]],
+    [NO_SCRATCH, modelsDir, model.id, 'same', [photo]],
     ['CBSD68', modelsDir, model.id, 'same', cbsd],
     // the same without writing one photo while the next restores: what the overlap gains, in the same run
     [IN_TURN, modelsDir, model.id, 'same', cbsd],

@@ -1,0 +1,200 @@
+// The shipped scratch models (manifest kinds "scratch" and "fill") through the scratch stage on real photos: a
+// painted synthetic scratch and dust are found and filled, and nothing else of the photo changes; the stage gives the
+// same mask tiled and whole, 8 and 16 bit; a mask given as a file is filled exactly; refine's unpainted mask starts
+// from the fill network.
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SessionCache } from '../../src/core/inference/session';
+import { getModel, loadManifest } from '../../src/core/models/manifest';
+import { RestorePipeline } from '../../src/core/restore/pipeline';
+import { scratchStage, type ScratchInfo } from '../../src/core/restore/stages/scratches';
+import { detectDamage, fillMasked, networkHoleFiller } from '../../src/core/scratch/scratch';
+import { readMask, writeMask } from '../../src/core/scratch/mask-file';
+import type { RestoreSettings } from '../../src/shared/types';
+import { crops, loadRgb, rmrf, ROOT, tmpDir, to16, type RawImage } from '../unit/restore-helpers';
+
+const MODELS = path.join(ROOT, 'models');
+const sessions = new SessionCache({ threads: 1 });
+const tmp = tmpDir('scratch-shipped');
+afterAll(async () => {
+  await sessions.dispose();
+  rmrf(tmp);
+});
+
+const settings = (own: Record<string, unknown> = {}, s: Partial<RestoreSettings> = {}): RestoreSettings => ({
+  device: 'cpu',
+  strength: 1,
+  format: 'png',
+  quality: 90,
+  stages: { scratches: own },
+  ...s,
+});
+
+async function stage(img: RawImage, own: Record<string, unknown> = {}, s: Partial<RestoreSettings> = {}) {
+  const p = new RestorePipeline({ settings: settings(own, s), modelsDir: MODELS, sessions, stages: [scratchStage] });
+  const r = await p.run(img, { input: path.join(tmp, 'photo.png') });
+  return { image: r.image, info: r.info?.scratches as unknown as ScratchInfo };
+}
+
+/**
+ * The photo with damage painted on: a long bright scratch 2 px wide (a sine curve across the photo), a thin dark
+ * hairline, and a scatter of dark and light specks 3-5 px across. Returns the damaged photo and where it was painted.
+ */
+function paintDamage(img: RawImage): { damaged: RawImage; painted: Uint8Array } {
+  const { width: W, height: H } = img;
+  const rgb = Uint8Array.from(img.rgb);
+  const painted = new Uint8Array(W * H);
+  const put = (x: number, y: number, v: number) => {
+    if (x < 0 || y < 0 || x >= W || y >= H) return;
+    const i = y * W + x;
+    painted[i] = 1;
+    rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = v;
+  };
+  for (let x = 0; x < W; x++) {
+    const y = Math.round(H * 0.35 + 25 * Math.sin(x / 40));
+    put(x, y, 250);
+    put(x, y + 1, 246);
+    const y2 = Math.round(H * 0.7 + 12 * Math.sin(x / 23 + 1));
+    if (x > W * 0.2 && x < W * 0.8) put(x, y2, 12);
+  }
+  let seed = 3;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let k = 0; k < 25; k++) {
+    const cx = Math.floor(rand() * W);
+    const cy = Math.floor(rand() * H);
+    const r = 1 + rand() * 1.5;
+    const v = k % 2 ? 8 : 248;
+    for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) if (dx * dx + dy * dy <= r * r) put(cx + dx, cy + dy, v);
+  }
+  return { damaged: { ...img, rgb }, painted };
+}
+
+const psnr = (a: RawImage, b: RawImage) => {
+  let s = 0;
+  for (let i = 0; i < a.rgb.length; i++) s += (a.rgb[i] - b.rgb[i]) ** 2;
+  return 10 * Math.log10((255 * 255) / (s / a.rgb.length));
+};
+
+describe('shipped scratch models', () => {
+  it('are in the manifest with their own kinds', async () => {
+    const m = await loadManifest(MODELS);
+    expect(getModel(m, undefined, 'scratch').outputs).toEqual(['logit']);
+    expect(getModel(m, undefined, 'fill').inputs).toEqual(['image', 'mask']);
+  });
+
+  it('find a painted scratch, a hairline and dust, fill them, and change nothing else', async () => {
+    const clean = await loadRgb(crops(4)[3]); // the bearded man, 321 x 481
+    const { damaged, painted } = paintDamage(clean);
+    const maskFile = path.join(tmp, 'found.png');
+    const r = await stage(damaged, { saveMask: maskFile });
+    const mask = await readMask(maskFile, clean.width, clean.height);
+    let found = 0;
+    let total = 0;
+    for (let i = 0; i < painted.length; i++) {
+      if (!painted[i]) continue;
+      total++;
+      found += mask[i];
+    }
+    expect(found / total).toBeGreaterThan(0.8);
+    expect(r.info.source).toBe('detected');
+    expect(r.info.pixels).toBe(mask.reduce((a, v) => a + v, 0));
+    expect(psnr(r.image, clean)).toBeGreaterThan(psnr(damaged, clean) + 6);
+    // outside the mask, the photo's own pixels exactly
+    for (let i = 0; i < mask.length; i++) {
+      if (mask[i]) continue;
+      for (let c = 0; c < 3; c++) if (r.image.rgb[3 * i + c] !== damaged.rgb[3 * i + c]) throw new Error(`pixel ${i} changed`);
+    }
+  });
+
+  it('marks little of an undamaged photo', async () => {
+    const r = await stage(await loadRgb(crops(4)[1])); // the girl with the flower crown
+    expect(r.info.fraction).toBeLessThan(0.01);
+  });
+
+  it('finds the same damage tiled and whole, and from 8 and 16 bit', async () => {
+    const { damaged } = paintDamage(await loadRgb(crops(4)[0]));
+    const m = await loadManifest(MODELS);
+    const det = getModel(m, undefined, 'scratch');
+    const { session } = await sessions.get(MODELS, det, 'cpu');
+    const whole = await detectDamage(damaged, det, session, { tile: 1024 });
+    const tiled = await detectDamage(damaged, det, session, { tile: 160 });
+    expect(tiled.tiles).toBeGreaterThan(whole.tiles);
+    const deep = await detectDamage(to16(damaged), det, session, { tile: 1024 });
+    const agree = (a: Uint8Array, b: Uint8Array) => {
+      let worst = 0;
+      let flips = 0;
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        if (a[i] >= 128 !== b[i] >= 128) flips++;
+      }
+      return { worst, flips: flips / a.length };
+    };
+    expect(agree(whole.prob, deep.prob).worst).toBeLessThanOrEqual(2);
+    // the windows see at least half their overlap of context: decisions agree on all but a few pixels
+    expect(agree(whole.prob, tiled.prob).flips).toBeLessThan(0.001);
+  });
+
+  it('fills exactly a mask given as a file, and keeps alpha', async () => {
+    const img = await loadRgb(crops(4)[2]);
+    const mask = new Uint8Array(img.width * img.height);
+    for (let y = 100; y < 110; y++) for (let x = 50; x < 250; x++) mask[y * img.width + x] = 1;
+    const file = await writeMask(path.join(tmp, 'given.png'), mask, img.width, img.height);
+    const alpha = new Uint8Array(img.width * img.height).fill(200);
+    const r = await stage({ ...img, alpha }, { mask: file });
+    expect(r.info.source).toBe('file');
+    expect(r.info.pixels).toBe(2000);
+    expect(r.image.alpha).toBe(alpha);
+    let changed = 0;
+    for (let i = 0; i < mask.length; i++) {
+      const same = [0, 1, 2].every((c) => r.image.rgb[3 * i + c] === img.rgb[3 * i + c]);
+      if (!mask[i]) expect(same).toBe(true);
+      else if (!same) changed++;
+    }
+    expect(changed).toBeGreaterThan(1000);
+  });
+
+  it('a 16-bit photo is filled in 16 bit', async () => {
+    const { damaged } = paintDamage(await loadRgb(crops(4)[3]));
+    const deep = to16(damaged);
+    const r = await stage(deep);
+    expect(r.image.bitDepth).toBe(16);
+    expect(r.image.rgb).toBeInstanceOf(Uint16Array);
+    expect(r.info.pixels).toBeGreaterThan(0);
+  });
+
+  it("continues a masked area from its surroundings for refine (the hole filler)", async () => {
+    const img = await loadRgb(crops(4)[1]);
+    const m = await loadManifest(MODELS);
+    const fill = getModel(m, undefined, 'fill');
+    const { session } = await sessions.get(MODELS, fill, 'cpu');
+    const w = 96;
+    const h = 64;
+    const n = w * h;
+    const planes = new Float32Array(3 * n);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let c = 0; c < 3; c++) planes[c * n + y * w + x] = (img.rgb[3 * ((100 + y) * img.width + 100 + x) + c] / 255) * 2 - 1;
+      }
+    }
+    const before = planes.slice();
+    const hole = new Uint8Array(n);
+    for (let y = 20; y < 40; y++) for (let x = 30; x < 60; x++) hole[y * w + x] = 1;
+    // paint the hole pure red first: the filler must not keep it
+    for (let i = 0; i < n; i++) if (hole[i]) [planes[i], planes[n + i], planes[2 * n + i]] = [1, -1, -1];
+    await networkHoleFiller(fill, session)(planes, w, h, hole);
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      if (!hole[i]) expect(planes[i]).toBe(before[i]);
+      else err += Math.abs(planes[i] - before[i]) + Math.abs(planes[n + i] - before[n + i]);
+    }
+    expect(err / (2 * 600)).toBeLessThan(0.25); // a continuation of the photo, not red (error 1..2)
+  });
+
+  it('fillMasked refuses a mask of another size', async () => {
+    const img = await loadRgb(crops(4)[1]);
+    const m = await loadManifest(MODELS);
+    const fill = getModel(m, undefined, 'fill');
+    const { session } = await sessions.get(MODELS, fill, 'cpu');
+    await expect(fillMasked(img, new Uint8Array(10), fill, session)).rejects.toThrow(/mask has 10 pixels/);
+  });
+});
