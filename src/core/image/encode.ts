@@ -395,12 +395,9 @@ function tiffTags(tiff: Buffer, m: FormatMeta, noDensity: boolean): TiffTag[] {
   }
   if (m.iptc?.length) tags.push({ tag: TAG_IPTC, type: 7, count: m.iptc.length, data: m.iptc });
   if (noDensity) {
-    const one = Buffer.alloc(8);
-    if (le) one.writeUInt32LE(1, 0), one.writeUInt32LE(1, 4);
-    else one.writeUInt32BE(1, 0), one.writeUInt32BE(1, 4);
-    const unit = Buffer.alloc(2);
-    if (le) unit.writeUInt16LE(1);
-    else unit.writeUInt16BE(1);
+    // 1/1 with unit 1: a square pixel, no size stated (the same bytes in either byte order but the unit's)
+    const one = Buffer.from(le ? [1, 0, 0, 0, 1, 0, 0, 0] : [0, 0, 0, 1, 0, 0, 0, 1]);
+    const unit = Buffer.from(le ? [1, 0] : [0, 1]);
     tags.push({ tag: RESOLUTION_TAGS[0], type: 5, count: 1, data: one });
     tags.push({ tag: RESOLUTION_TAGS[1], type: 5, count: 1, data: one });
     tags.push({ tag: RESOLUTION_TAGS[2], type: 3, count: 1, data: unit });
