@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { decodeImage } from '../../src/core/image/decode';
+import { PathGrants } from '../../src/main/grants';
 import { createDispatcher } from '../../src/main/dispatch';
 import { discStrokes } from '../unit/refine-helpers';
 import { FIXTURES, ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
@@ -13,7 +14,9 @@ import { FIXTURES, ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
 const tmp = tmpDir('colorize-service');
 const PHOTO = path.join(ROOT, 'samples/bearded-man.jpg'); // 372 x 524
 const service = new EngineService({ modelsDir: FIXTURES, userDataDir: path.join(tmp, 'user') });
-const call = createDispatcher({ engine: service, chooseFolder: async () => null, showInFolder: async () => undefined, setUnsavedWork: () => undefined });
+const grants = new PathGrants(process.platform);
+grants.grantRead(PHOTO); // as if dropped on the window
+const call = createDispatcher({ engine: service, grants, chooseFolder: async () => null, showInFolder: async () => undefined, setUnsavedWork: () => undefined });
 afterAll(async () => {
   await service.dispose();
   rmrf(tmp);
