@@ -224,6 +224,16 @@ describe('JPEG source with XMP, IPTC, comments and EXIF text, into every format'
     }
   });
 
+  it('-> AVIF: the XMP packet through libvips (AVIF has no place for IPTC or comments but the XMP notes)', async () => {
+    const src = await decodeImage(await archivedJpeg());
+    const file = out('.avif');
+    await encodeImage(src, file, { format: 'avif', provenance: PROV });
+    const xmp = (await sharp(file).metadata()).xmp!.toString('utf8');
+    expectSourceXmp(xmp);
+    expect(history(xmp)).toHaveLength(1);
+    expect(texts(parseXml(xmp), REVIVE_NS, 'Notes')[0]).toContain('Scanned 2024 by Marta');
+  });
+
   it('a JPEG that states no DPI gives outputs that state none (libvips reads 72 by default)', async () => {
     // no JFIF, no EXIF: nothing says how many dots per inch
     const file = path.join(dir, `src-${++n}.jpg`);
@@ -348,6 +358,34 @@ describe('TIFF source with ImageDescription, Artist, Copyright, XMP, IPTC and 60
       expectSourceXmp(m.xmp!.toString());
       if (format === 'jpeg') expect(m.density).toBe(600);
     }
+  });
+});
+
+describe('damaged metadata is left out, the photo still opens', () => {
+  it('PNG: a zTXt that is not zlib, an iTXt without its NULs, a zTXt bomb', async () => {
+    const png = await fromRaw(pattern(W, H), W, H, 3).png().toBuffer();
+    const bomb = chunk('zTXt', Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), zlib.deflateSync(Buffer.alloc(64 * 1024 * 1024, 65))]));
+    const file = path.join(dir, `bad-${++n}.png`);
+    fs.writeFileSync(
+      file,
+      withChunks(png, [
+        chunk('zTXt', Buffer.from('Comment\0\0not zlib at all', 'latin1')),
+        chunk('iTXt', Buffer.from('Title', 'latin1')),
+        bomb,
+        tEXt('Title', 'kept'),
+      ]),
+    );
+    const img = await decodeImage(file);
+    expect(img.meta.archival!.text).toEqual([{ keyword: 'Title', text: 'kept' }]);
+  });
+
+  it('JPEG: a comment segment whose length runs past the end of the file', async () => {
+    const jpg = await fromRaw(pattern(W, H), W, H, 3).jpeg().toBuffer();
+    const file = path.join(dir, `bad-${++n}.jpg`);
+    const cut = Buffer.from([0xff, 0xfe, 0xff, 0xf0, 0x41]);
+    fs.writeFileSync(file, withSegments(jpg, [seg(0xfe, Buffer.from('first')), cut]));
+    const r = await readArchival(file, 'jpeg');
+    expect(r.archival?.comments).toEqual(['first']);
   });
 });
 
