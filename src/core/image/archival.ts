@@ -277,7 +277,10 @@ export async function readArchival(
     fh = await fsp.open(file, 'r');
     const size = (await fh.stat()).size;
     const h = fh;
+    let budget = 4 * MAX_META_BYTES; // all metadata of one file together (a file of nothing but comments stops here)
     const read: Reader = async (pos, len) => {
+      budget -= len;
+      if (budget < 0) throw new RangeError('too much metadata');
       const b = Buffer.alloc(len);
       const { bytesRead } = await h.read(b, 0, len, pos);
       return b.subarray(0, bytesRead);
