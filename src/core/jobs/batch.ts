@@ -6,6 +6,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
 import { type DecodedImage, decodeImage } from '../image/decode';
+import { settingsString } from '../image/xmp';
 import { encodeImage, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
@@ -319,6 +320,7 @@ export class RestoreJob {
         format: resolveFormat(f.input, settings.format),
         quality: settings.quality,
         inputPath: f.input,
+        provenance: { settings: settingsString(settings) },
       });
       const t3 = performance.now();
       const { t0, ...times } = r.times;
