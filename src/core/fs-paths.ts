@@ -20,11 +20,11 @@ export function pathKey(p: string): string {
 
 /** A lone low surrogate in U+DC80..U+DCFF: an escaped byte (one not part of a surrogate pair). */
 const ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g;
+const HAS_ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 
 /** Whether this path carries escaped bytes (a name that is not valid UTF-8). */
 export function hasEscapedBytes(p: string): boolean {
-  ESCAPE.lastIndex = 0;
-  return bytePaths && ESCAPE.test(p);
+  return bytePaths && HAS_ESCAPE.test(p);
 }
 
 /** A name's bytes as a string: valid UTF-8 as it is, each byte of an invalid sequence as U+DC80..U+DCFF. */

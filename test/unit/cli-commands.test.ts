@@ -82,6 +82,10 @@ describe('revive restore: usage errors exit 2', () => {
     [['restore', 'x.jpg', '--out', 'o', '--tone', '2'], /--tone must be a number from 0 to 1/],
     [['restore', 'x.jpg', '--out', 'o', '--tone', ''], /--tone must be a number from 0 to 1/],
     [['restore', 'x.jpg', '--out', 'o', '--tone-mode', 'sepia'], /--tone-mode must be one of auto, neutral, keep/],
+    [['restore', 'x.jpg', '--out', 'o', '--existing', 'overwrite'], /--existing must be one of skip, replace, keep-both/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '4/4'], /--shard must be K\/N with 0 <= K < N/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '1'], /--shard must be K\/N/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '0/0'], /--shard must be K\/N/],
   ];
   for (const [argv, msg] of cases) {
     it(argv.slice(1).join(' '), async () => {
@@ -94,7 +98,7 @@ describe('revive restore: usage errors exit 2', () => {
 
   it('parses every option', () => {
     const a = parseRestoreArgs(
-      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral'],
+      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral', '--existing', 'keep-both', '--shard', '2/5'],
       '/base',
     );
     expect(a).toEqual({
@@ -108,10 +112,13 @@ describe('revive restore: usage errors exit 2', () => {
         format: 'webp',
         quality: 70,
         stages: { tone: { strength: 0.6, mode: 'neutral' } },
+        existing: 'keep-both',
       },
       json: true,
       threads: 0,
+      shard: { index: 2, count: 5 },
     });
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b')).toMatchObject({ settings: { existing: 'skip' }, shard: undefined });
   });
 
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
@@ -152,6 +159,9 @@ describe('revive restore', () => {
     expect(r2.code).toBe(0);
     const lines = r2.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.slice(0, 2).map((l) => l.status)).toEqual(['skipped', 'skipped']);
+    expect(lines.slice(0, 2).map((l) => l.identical)).toEqual([true, true]);
+    const r3 = await cli(['restore', ...good, '--out', out]);
+    expect(r3.out).toMatch(/^skipped  .*a\.png \(already restored with these settings: .*o2\/a\.png\)$/m);
     expect(lines[2].summary).toMatchObject({ skipped: 2, ok: 0 });
   });
 
