@@ -7,6 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionCache } from '../../src/core/inference/session';
+import { EngineService } from '../../src/core/service';
 import { collectInputs, inShard, planOutputs, runRestoreJob } from '../../src/core/jobs/batch';
 import { hashFile, isReviveOutput, readRecord, tryClaim, type Claim } from '../../src/core/jobs/ledger';
 import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/types';
@@ -286,6 +287,10 @@ describe('unreadable folders', () => {
       const bad = r.results.find((x) => x.status === 'error')!;
       expect(bad.input).toBe(locked);
       expect(bad.error).toBe(`Cannot read the folder ${locked} (permission denied): the photos in it were left out.`);
+      // the app's expandInputs keeps the folder in its list, so that restoring it reports the same
+      const service = new EngineService({ modelsDir: FIXTURES, userDataDir: path.join(tmp, 'locked-user') });
+      expect(await service.expandInputs([dir])).toEqual([path.join(dir, 'ok.png'), locked]);
+      await service.dispose();
     } finally {
       fs.chmodSync(locked, 0o755);
     }

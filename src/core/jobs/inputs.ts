@@ -21,6 +21,8 @@ export interface InputFile {
   input: string; // absolute path (bytes that are not UTF-8 escaped: src/core/fs-paths.ts)
   rel: string; // path relative to the folder it was found in (its own name for a file given alone)
   error?: string; // set when the input cannot be used at all (missing, an unreadable folder)
+  /** A folder that could not be listed (with its error): reported as one result of the job. */
+  folder?: boolean;
 }
 
 export interface PlannedFile extends InputFile {
@@ -78,7 +80,7 @@ export async function collectInputs(paths: string[], opts: CollectOptions = {}):
     try {
       entries = await fsp.readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
     } catch (e) {
-      add({ input: dir, rel: path.relative(root, dir) || path.basename(dir), error: folderError(dir, e) });
+      add({ input: dir, rel: path.relative(root, dir) || path.basename(dir), error: folderError(dir, e), folder: true });
       return;
     }
     const named = entries.map((e) => ({ e, name: nameFromBytes(e.name) }));
