@@ -121,6 +121,25 @@ describe('revive restore: usage errors exit 2', () => {
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b')).toMatchObject({ settings: { existing: 'skip' }, shard: undefined });
   });
 
+  it("docs/archive.md's job files give commands that parse, each worker its own share", () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'archive.md'), 'utf8');
+    const commands = [...doc.matchAll(/node out\/cli\/revive\.js restore ((?:[^\n]|\\\n|\n +--)+)/g)].map((m) =>
+      m[1]
+        .replace(/\\\n/g, ' ')
+        .replace(/\$\{?(JOB_COMPLETION_INDEX|SLURM_ARRAY_TASK_ID)\}?/g, '7')
+        .replace(/\$\{?SLURM_CPUS_PER_TASK\}?/g, '4')
+        .replace(/"/g, '')
+        .trim()
+        .split(/\s+/),
+    );
+    expect(commands).toHaveLength(2);
+    for (const argv of commands) {
+      const a = parseRestoreArgs(argv, '/');
+      expect(a.shard).toEqual({ index: 7, count: 64 });
+      expect(a.outDir).toBe('/archive/restored');
+    }
+  });
+
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' } });
     expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
