@@ -180,7 +180,7 @@ describe('revive restore', () => {
     expect(lines.slice(0, 2).map((l) => l.status)).toEqual(['skipped', 'skipped']);
     expect(lines.slice(0, 2).map((l) => l.identical)).toEqual([true, true]);
     const r3 = await cli(['restore', ...good, '--out', out]);
-    expect(r3.out).toMatch(/^skipped  .*a\.png \(already restored with these settings: .*o2\/a\.png\)$/m);
+    expect(r3.out).toMatch(/^skipped {2}.*a\.png \(already restored with these settings: .*o2\/a\.png\)$/m);
     expect(lines[2].summary).toMatchObject({ skipped: 2, ok: 0 });
   });
 

@@ -531,7 +531,9 @@ export class RestoreJob {
           pid: process.pid,
         };
         // the record first: an output whose record is missing would be taken for someone else's file
-        await writeRecord(dir, 'outputs', rec);
+        await writeRecord(dir, 'outputs', rec).catch((e: unknown) => {
+          throw new Error(`could not record ${dest} in the output folder's ledger (${message(e)}); it was not written.`);
+        });
         if (await place(tmp, dest, replace)) {
           await writeRecord(dir, 'sources', rec);
           return { output: dest, replaced: replace };

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RestoreSettings } from '../../shared/types';
 import { bytesOfName, fsPath, pathKey } from '../fs-paths';
-import { cleanStaleTemps, type EncodeFormat, tempName } from '../image/encode';
+import { alive, cleanStaleTemps, type EncodeFormat, tempName } from '../image/encode';
 import { getModel, loadManifest } from '../models/manifest';
 
 export const LEDGER_DIR = '.revive';
@@ -216,15 +216,6 @@ export class Claim {
 
 const HELD = new Set<Claim>();
 let heartbeat: NodeJS.Timeout | null = null;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readClaim(file: string): Promise<ClaimBody | null> {
   try {
