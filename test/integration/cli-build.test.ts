@@ -66,7 +66,7 @@ describe('built CLI bundle', () => {
     expect(r.stderr).toMatch(/using CPU/);
     // nothing but the three results was written (no temp files)
     const written = (fs.readdirSync(out, { recursive: true }) as string[])
-      .filter((f) => fs.statSync(path.join(out, f)).isFile() && (!f.startsWith('.revive') || f.includes('.revive-tmp-')))
+      .filter((f) => fs.statSync(path.join(out, f)).isFile() && (!f.split(path.sep).includes('.revive') || f.includes('.revive-tmp-')))
       .sort();
     expect(written).toEqual(['a.png', 'c.webp', path.join('nested', 'b.jpg')].sort());
   });
