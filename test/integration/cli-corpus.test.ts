@@ -189,19 +189,23 @@ describe('killed in the middle of a write', () => {
     fs.mkdirSync(dir, { recursive: true });
     await photo(path.join(dir, '1-small.png'), 1);
     await photo(path.join(dir, '2-big.png'), 2, [2400, 1800]);
-    await photo(path.join(dir, '3-small.jpg'), 3);
+    // restored while 2-big.png is written: still restoring when the signal comes
+    await photo(path.join(dir, '3-slow.jpg'), 3, [1600, 1200]);
   });
 
   it('kill -9: the next run removes the temp, takes over the claim and writes each photo once', async () => {
     const out = path.join(tmp, 'kill9-out');
-    const run = start([dir, '--out', out, '--json', '--tile', '256']);
+    const run = start([dir, '--out', out, '--json', '--tile', '64']);
     expect(await signalMidWrite(run.child, out, 'SIGKILL')).toBe(true);
     expect((await run.done).sig).toBe('SIGKILL');
+    // what it left: the temp of the write and its claim on the photo
+    expect(temps(out).length).toBeGreaterThan(0);
+    expect(claims(out).length).toBeGreaterThan(0);
     const r = await runNode([cli, 'restore', dir, '--out', out, '--json'], { env });
     expect(r.code).toBe(0);
     expect(temps(out)).toEqual([]);
     expect(claims(out)).toEqual([]);
-    expect(outputs(out)).toEqual(['1-small.png', '2-big.png', '3-small.jpg']);
+    expect(outputs(out)).toEqual(['1-small.png', '2-big.png', '3-slow.jpg']);
     expect((await sharp(path.join(out, '2-big.png')).metadata()).width).toBe(2400);
     const again = await runNode([cli, 'restore', dir, '--out', out, '--json'], { env });
     expect(jsonLines(again.stdout).at(-1).summary).toMatchObject({ skipped: 3, ok: 0 });
@@ -209,7 +213,7 @@ describe('killed in the middle of a write', () => {
 
   it('SIGTERM: the write in progress finishes whole, the rest is cancelled, exit 130, nothing half-written or claimed', async () => {
     const out = path.join(tmp, 'term-out');
-    const run = start([dir, '--out', out, '--json', '--tile', '256']);
+    const run = start([dir, '--out', out, '--json', '--tile', '64']);
     expect(await signalMidWrite(run.child, out, 'SIGTERM')).toBe(true);
     const r = await run.done;
     expect(r.code).toBe(130);
@@ -223,7 +227,7 @@ describe('killed in the middle of a write', () => {
     for (const n of written) await sharp(path.join(out, n)).raw().toBuffer(); // whole files: they decode
     const rest = await runNode([cli, 'restore', dir, '--out', out, '--json'], { env });
     expect(rest.code).toBe(0);
-    expect(outputs(out)).toEqual(['1-small.png', '2-big.png', '3-small.jpg']);
+    expect(outputs(out)).toEqual(['1-small.png', '2-big.png', '3-slow.jpg']);
   }, 180_000);
 });
 
