@@ -56,6 +56,13 @@ function folderError(dir: string, e: unknown): string {
   return `Cannot read the folder ${displayName(dir)} (${why}): the photos in it were left out.`;
 }
 
+/** A folder's entries with their names: read as bytes (kept exactly, src/core/fs-paths.ts), as UTF-16 on Windows. */
+async function listFolder(dir: string): Promise<{ e: Dirent<string> | Dirent<Buffer>; name: string }[]> {
+  if (process.platform === 'win32') return (await fsp.readdir(dir, { withFileTypes: true })).map((e) => ({ e, name: e.name }));
+  const entries = await fsp.readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+  return entries.map((e) => ({ e, name: nameFromBytes(e.name) }));
+}
+
 /**
  * The photos behind these paths: a file stands for itself; a folder for every image inside it, recursively (hidden
  * files and folders left out, sorted by name, outputs Revive wrote there left out). A path that does not exist, and
@@ -76,14 +83,13 @@ export async function collectInputs(paths: string[], opts: CollectOptions = {}):
     const rd = pathKey(realPath(dir));
     if (visited.has(rd) || (dir !== root && exclude.has(rd))) return;
     visited.add(rd);
-    let entries: Dirent<Buffer>[];
+    let named: { e: Dirent<string> | Dirent<Buffer>; name: string }[];
     try {
-      entries = await fsp.readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+      named = await listFolder(dir);
     } catch (e) {
       add({ input: dir, rel: path.relative(root, dir) || path.basename(dir), error: folderError(dir, e), folder: true });
       return;
     }
-    const named = entries.map((e) => ({ e, name: nameFromBytes(e.name) }));
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const hasLedger = !opts.keepOutputs && named.some((x) => x.name === LEDGER_DIR && x.e.isDirectory());
     const keys = hasLedger ? await outputKeys(dir) : null;
