@@ -5,7 +5,7 @@ import type { Device, ExistingPolicy, FileResult, JobEvent, JobSummary, OutputFo
 import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from '../shared/types';
 import { TONE_MODES, type ToneInfo, type ToneMode } from '../shared/tone';
 import { describeReport, SessionCache } from '../core/inference/session';
-import { runRestoreJob } from '../core/jobs/batch';
+import { RestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
 import { RANGES } from '../shared/limits';
 import { type CliIO, formatMs, numberOpt, printable, span, UsageError } from './io';
@@ -217,11 +217,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   };
 
   let summary: JobSummary;
+  const job = new RestoreJob(
+    { inputs: a.inputs, outDir: a.outDir, settings: a.settings },
+    { onEvent, signal: io.signal, sessions, modelsDir, ...(a.shard ? { shard: a.shard } : {}) },
+  );
   try {
-    summary = await runRestoreJob(
-      { inputs: a.inputs, outDir: a.outDir, settings: a.settings },
-      { onEvent, signal: io.signal, sessions, modelsDir, ...(a.shard ? { shard: a.shard } : {}) },
-    );
+    summary = await job.run();
   } finally {
     await sessions.dispose();
   }
@@ -233,8 +234,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     if (summary.cancelled) parts.push(`${summary.cancelled} cancelled`);
     io.err(`revive: ${parts.join(', ')} of ${summary.total} in ${formatMs(summary.ms)}; output in ${printable(a.outDir)}\n`);
   }
-  if (files.length === 0 && a.shard) {
-    io.err(`revive: no photos in share ${a.shard.index}/${a.shard.count}\n`);
+  if (files.length === 0 && a.shard && job.found > 0) {
+    io.err(`revive: none of the ${job.found} photos is in share ${a.shard.index}/${a.shard.count}\n`);
     return 0;
   }
   if (files.length === 0) {

@@ -7,6 +7,7 @@ import type { CliIO } from '../../src/cli/io';
 import { runCli } from '../../src/cli/main';
 import { parseRestoreArgs } from '../../src/cli/restore';
 import { availableProviders } from '../../src/core/inference/session';
+import { inShard } from '../../src/core/jobs/inputs';
 import { crops, copyFixtureModels, FIXTURES, ROOT, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('cli');
@@ -182,6 +183,26 @@ describe('revive restore', () => {
     const r3 = await cli(['restore', ...good, '--out', out]);
     expect(r3.out).toMatch(/^skipped {2}.*a\.png \(already restored with these settings: .*o2\/a\.png\)$/m);
     expect(lines[2].summary).toMatchObject({ skipped: 2, ok: 0 });
+  });
+
+  it('--shard K/N restores its share only; an empty share is no error, an empty folder is', async () => {
+    const good = [path.join(folder, 'a.png'), path.join(folder, 'b')];
+    const share = (rel: string) => [0, 1, 2].find((k) => inShard(rel, { index: k, count: 3 }))!;
+    const mine = share('a.png');
+    const r = await cli(['restore', ...good, '--out', path.join(tmp, 'shard'), '--shard', `${mine}/3`, '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const expected = ['a.png', 'c.jpg'].filter((n) => share(n) === mine);
+    expect(lines.slice(0, -1).map((l) => path.basename(l.input))).toEqual(expected);
+    // two photos, three shares: one share has none
+    const empty = [0, 1, 2].find((k) => k !== share('a.png') && k !== share('c.jpg'))!;
+    const none = await cli(['restore', ...good, '--out', path.join(tmp, 'shard'), '--shard', `${empty}/3`]);
+    expect(none.code).toBe(0);
+    expect(none.err).toMatch(new RegExp(`none of the 2 photos is in share ${empty}/3`));
+    fs.mkdirSync(path.join(tmp, 'empty-box'), { recursive: true });
+    const nothing = await cli(['restore', path.join(tmp, 'empty-box'), '--out', path.join(tmp, 'shard'), '--shard', '0/3']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toMatch(/no photos found/);
   });
 
   it('draws a progress bar on a terminal', async () => {

@@ -201,6 +201,8 @@ interface Restored {
 export class RestoreJob {
   readonly id: string;
   files: PlannedFile[] = [];
+  /** The photos behind the inputs, all shares of a --shard split together (plan()). */
+  found = 0;
   readonly summary: JobSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0 };
   progress = new JobProgress(0, 0);
   private readonly pipeline: RestorePipeline;
@@ -284,6 +286,7 @@ export class RestoreJob {
     const inputs = await collectInputs(this.req.inputs, { exclude: [outDir] });
     // names over all photos first (every worker of a sharded run names them alike), then this worker's share
     const planned = planOutputs(inputs, outDir, this.req.settings.format);
+    this.found = planned.length;
     const { shard } = this.opts;
     this.files = shard ? planned.filter((f) => inShard(f.rel, shard)) : planned;
     this.states = this.files.map(() => ({ prior: [] }));
