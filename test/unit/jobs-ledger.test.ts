@@ -143,6 +143,30 @@ describe('resume by identity, not by name', () => {
   });
 });
 
+describe('a ledger is not trusted blindly', () => {
+  it('a record that names a file outside its folder is ignored: replace never writes there', async () => {
+    const src = path.join(tmp, 'hostile');
+    const out = path.join(tmp, 'hostile-out');
+    await photo(path.join(src, 'v.png'), 1);
+    await run([src], out);
+    const victim = path.join(tmp, 'victim.png');
+    await photo(victim, 2);
+    const before = fs.readFileSync(victim);
+    const st = fs.statSync(victim);
+    // a forged record: "v.png's output is ../victim.png", matching that file's size, mtime and hash
+    const recFile = (kind: string) => path.join(out, '.revive', kind, fs.readdirSync(path.join(out, '.revive', kind))[0]);
+    for (const kind of ['sources', 'outputs']) {
+      const rec = JSON.parse(fs.readFileSync(recFile(kind), 'utf8'));
+      Object.assign(rec, { output: '../victim.png', outputSize: st.size, outputMtimeMs: st.mtimeMs, outputHash: await hashFile(victim) });
+      fs.writeFileSync(recFile(kind), JSON.stringify(rec));
+    }
+    const r = await run([src], out, { existing: 'replace' });
+    expect(r.by('v.png')).toMatchObject({ status: 'ok' });
+    expect(path.dirname(r.by('v.png').output)).toBe(out);
+    expect(fs.readFileSync(victim).equals(before)).toBe(true);
+  });
+});
+
 describe('names of photos that share a stem', () => {
   let dir: string;
   beforeAll(async () => {

@@ -74,11 +74,16 @@ export function hashFile(file: string): Promise<string> {
   });
 }
 
+/** A file name and nothing more (a record naming "../x" or "a/b" is not believed: it could point anywhere). */
+function plainName(n: unknown): n is string {
+  return typeof n === 'string' && n !== '' && n !== '.' && n !== '..' && !/[/\\]/.test(n) && !n.includes('\u0000');
+}
+
 /** The record of an output (`kind` 'outputs', by its name) or of a photo's latest output ('sources', by its name). */
 export async function readRecord(dir: string, kind: RecordKind, name: string): Promise<LedgerRecord | null> {
   try {
     const rec = JSON.parse(await fsp.readFile(path.join(ledgerDir(dir), kind, `${nameKey(name)}.json`), 'utf8'));
-    if (rec?.v !== 1 || typeof rec.output !== 'string' || typeof rec.sourceHash !== 'string') return null;
+    if (rec?.v !== 1 || typeof rec.sourceHash !== 'string' || !plainName(rec.output)) return null;
     return rec as LedgerRecord;
   } catch {
     return null;
