@@ -7,6 +7,7 @@ import { TONE_MODES, type ToneInfo, type ToneMode } from '../shared/tone';
 import { describeReport, SessionCache } from '../core/inference/session';
 import { RestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
+import { hasEscapedBytes } from '../core/fs-paths';
 import { RANGES } from '../shared/limits';
 import { type CliIO, formatMs, numberOpt, printable, span, UsageError } from './io';
 
@@ -86,6 +87,9 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
   });
   if (!positionals.length) throw new UsageError('give at least one photo or folder to restore');
   if (!values.out) throw new UsageError('--out DIR is required');
+  if (hasEscapedBytes(values.out)) {
+    throw new UsageError(`--out: the folder name ${printable(values.out)} is not valid UTF-8; choose a folder whose name is`);
+  }
   const format = (values.format ?? 'same') as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
   const device = (values.device ?? 'auto') as Device;

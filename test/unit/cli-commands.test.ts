@@ -141,6 +141,11 @@ describe('revive restore: usage errors exit 2', () => {
     }
   });
 
+  it.runIf(process.platform === 'linux')('an output folder whose name is not UTF-8 is refused (its outputs could not be named)', () => {
+    expect(() => parseRestoreArgs(['p', '-o', '/tmp/caf\udce9'], '/b')).toThrow(/--out: the folder name \/tmp\/caf\\xe9 is not valid UTF-8/);
+    expect(parseRestoreArgs(['/in/caf\udce9.jpg', '-o', '/tmp/o'], '/b').inputs).toEqual(['/in/caf\udce9.jpg']);
+  });
+
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' } });
     expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
