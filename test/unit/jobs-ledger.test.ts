@@ -321,6 +321,22 @@ describe('unreadable folders', () => {
   });
 });
 
+describe('file systems that give no entry types', () => {
+  it('still find every photo (each entry is asked what it is)', async () => {
+    const dir = path.join(tmp, 'untyped');
+    await photo(path.join(dir, 'u.png'), 1);
+    await photo(path.join(dir, 'sub', 'v.png'), 2);
+    const real = fs.promises.readdir;
+    vi.spyOn(fs.promises, 'readdir').mockImplementation((async (p: fs.PathLike, o?: unknown) => {
+      const entries = (await (real as (p: fs.PathLike, o?: unknown) => Promise<fs.Dirent[]>)(p, o)) as fs.Dirent[];
+      // DT_UNKNOWN: every is*() false
+      const no = () => false;
+      return entries.map((e) => ({ name: e.name, isFile: no, isDirectory: no, isSymbolicLink: no, isFIFO: no, isSocket: no, isBlockDevice: no, isCharacterDevice: no }));
+    }) as unknown as typeof real);
+    expect((await collectInputs([dir])).map((f) => f.rel)).toEqual(['sub/v.png', 'u.png'].map((r) => r.split('/').join(path.sep)));
+  });
+});
+
 describe('claims: several writers in one output folder', () => {
   it('a claim is held while its writer runs; a dead writer\'s or an old one is taken over', async () => {
     const dir = path.join(tmp, 'claims');

@@ -98,7 +98,9 @@ export async function collectInputs(paths: string[], opts: CollectOptions = {}):
       const p = path.join(dir, name);
       let isDir = e.isDirectory();
       let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
+      // a symlink, or a file system that does not give entry types (some network ones): ask the file itself
+      const known = isDir || isFile || e.isFIFO() || e.isSocket() || e.isBlockDevice() || e.isCharacterDevice();
+      if (e.isSymbolicLink() || !known) {
         const st = await fsp.stat(fsPath(p)).catch(() => null);
         isDir = !!st?.isDirectory();
         isFile = !!st?.isFile();
