@@ -4,8 +4,8 @@
 // engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
 // knows, or throws a ValidationError whose message says which field is wrong and why.
 import type { Settings } from './settings';
-import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
-import { DEVICES, OUTPUT_FORMATS } from './types';
+import type { Device, ExistingPolicy, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
+import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from './types';
 import type { ColorizeRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 import { TONE_MODES, type ToneMode } from './tone';
@@ -164,7 +164,7 @@ export class Checker {
 }
 
 function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings {
-  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
+  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages', 'existing']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
     strength: c.range(o.strength, `${field}.strength`, RANGES.strength),
@@ -174,6 +174,7 @@ function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
   if (o.tile !== undefined) out.tile = c.range(o.tile, `${field}.tile`, RANGES.tile);
   if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
+  if (o.existing !== undefined) out.existing = c.oneOf<ExistingPolicy>(o.existing, `${field}.existing`, EXISTING_POLICIES);
   return out;
 }
 

@@ -44,6 +44,10 @@ describe('validateRequest', () => {
     expect(validateRequest('startRestore', [restoreReq()])).toEqual([restoreReq()]);
     const withTile = { ...restoreReq(), settings: { ...restoreReq().settings, tile: 512, modelId: 'restore-v1.2' } };
     expect(validateRequest('startRestore', [withTile])).toEqual([withTile]);
+    for (const existing of ['skip', 'replace', 'keep-both']) {
+      const withExisting = { ...restoreReq(), settings: { ...restoreReq().settings, existing } };
+      expect(validateRequest('startRestore', [withExisting])).toEqual([withExisting]);
+    }
     expect(validateRequest('cancelJob', ['0b9a6a3e-4d2c-4f5e-9c1d-2f6a1b3c4d5e'])).toHaveLength(1);
     expect(validateRequest('setSettings', [{ format: 'jpeg', quality: 80, outDir: '' }])).toEqual([
       { format: 'jpeg', quality: 80, outDir: '' },
@@ -108,6 +112,7 @@ describe('validateRequest', () => {
     bad('startRestore', s({ device: 'tpu' }), /device must be one of auto, cpu, cuda, dml, webgpu \(got "tpu"\)/);
     bad('startRestore', s({ format: 'bmp' }), /format must be one of same, png, jpeg, webp, tiff/);
     bad('startRestore', s({ tile: 8 }), /tile must be a whole number from 16 to 16384/);
+    bad('startRestore', s({ existing: 'overwrite' }), /existing must be one of skip, replace, keep-both/);
     bad('startRestore', s({ modelId: '../../etc' }), /modelId must be an id/);
     bad('loadPreview', ['/a.png', 0], /maxSize must be a whole number from 16 to 16384/);
     bad('loadPreview', ['/a.png', Infinity], /maxSize/);

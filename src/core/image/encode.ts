@@ -535,7 +535,8 @@ export function tempName(base: string, pid = process.pid): string {
   return `.${truncateUtf8(base, NAME_MAX - 1 - Buffer.byteLength(suffix))}${suffix}`;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine is running (its temp files and claims are not stale). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
