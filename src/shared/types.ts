@@ -31,7 +31,16 @@ export interface RestoreSettings {
   quality: number; // 1..100 for lossy formats
   /** Per-stage settings, by stage name (src/core/restore/stages); a stage reads only its own. */
   stages?: Record<string, StageSettings>;
+  /**
+   * When the photo's output is already there: 'skip' (default) skips it only when an earlier output was made from the
+   * same source with the same settings; 'replace' restores again and replaces the earlier output only if Revive made
+   * it from this source; 'keep-both' restores into a new name.
+   */
+  existing?: ExistingOutput;
 }
+
+export type ExistingOutput = 'skip' | 'replace' | 'keep-both';
+export const EXISTING_OUTPUTS: readonly ExistingOutput[] = ['skip', 'replace', 'keep-both'];
 
 /** The settings every restore stage understands; a stage without an entry uses its defaults. */
 export interface StageSettings {
@@ -52,6 +61,12 @@ export interface JobRequest {
 }
 
 export type FileStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
+/**
+ * Why a photo failed, for what the app offers: 'file' = the file itself cannot be used (not an image, damaged, too
+ * large, missing): trying again does not help; 'engine' = anything else (memory, a model, writing the result):
+ * trying again may.
+ */
+export type FileErrorKind = 'file' | 'engine';
 
 export interface FileResult {
   input: string;
@@ -59,6 +74,7 @@ export interface FileResult {
   status: FileStatus;
   ms: number;
   error?: string; // words a person understands
+  errorKind?: FileErrorKind; // with status 'error'
   /** Per-stage info of a restored photo, by stage name; absent when no stage returned any. */
   info?: Record<string, StageInfo>;
 }

@@ -3,9 +3,9 @@
 // built from these. Pure functions, no imports outside src/shared: main runs them on every IPC message before the
 // engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
 // knows, or throws a ValidationError whose message says which field is wrong and why.
-import type { Settings } from './settings';
-import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
-import { DEVICES, OUTPUT_FORMATS } from './types';
+import { RESTORE_AGAIN, type RestoreAgain, type Settings, type Theme, THEMES } from './settings';
+import type { Device, ExistingOutput, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
+import { DEVICES, EXISTING_OUTPUTS, OUTPUT_FORMATS } from './types';
 import type { ColorizeRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 import { TONE_MODES, type ToneMode } from './tone';
@@ -114,7 +114,7 @@ export class Checker {
 }
 
 function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings {
-  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
+  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages', 'existing']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
     strength: c.range(o.strength, `${field}.strength`, RANGES.strength),
@@ -124,6 +124,7 @@ function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
   if (o.tile !== undefined) out.tile = c.range(o.tile, `${field}.tile`, RANGES.tile);
   if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
+  if (o.existing !== undefined) out.existing = c.oneOf<ExistingOutput>(o.existing, `${field}.existing`, EXISTING_OUTPUTS);
   return out;
 }
 
@@ -163,7 +164,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
-  'toneStrength', 'toneMode',
+  'toneStrength', 'toneMode', 'restoreAgain', 'theme',
 ];
 
 export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -184,6 +185,8 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
   if (o.refineSteps !== undefined) out.refineSteps = c.range(o.refineSteps, `${field}.refineSteps`, RANGES.refineStepsSetting);
   if (o.toneStrength !== undefined) out.toneStrength = c.range(o.toneStrength, `${field}.toneStrength`, RANGES.toneStrength);
   if (o.toneMode !== undefined) out.toneMode = c.oneOf<ToneMode>(o.toneMode, `${field}.toneMode`, TONE_MODES);
+  if (o.restoreAgain !== undefined) out.restoreAgain = c.oneOf<RestoreAgain>(o.restoreAgain, `${field}.restoreAgain`, RESTORE_AGAIN);
+  if (o.theme !== undefined) out.theme = c.oneOf<Theme>(o.theme, `${field}.theme`, THEMES);
   return out;
 }
 

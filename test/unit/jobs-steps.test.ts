@@ -98,7 +98,7 @@ describe('RestoreJob steps', () => {
     expect(job.progress.toDo).toBe(1);
     expect(job.skip(0)).toBeNull();
     expect(job.skip(1)).toMatchObject({ status: 'skipped' });
-    expect(job.skip(2)).toMatchObject({ status: 'error', error: expect.stringMatching(/No such file/) });
+    expect(job.skip(2)).toMatchObject({ status: 'error', errorKind: 'file', error: expect.stringMatching(/No such file/) });
     ac.abort();
     expect(job.skip(0)).toMatchObject({ status: 'cancelled' });
   });
@@ -134,6 +134,7 @@ describe('RestoreJob steps', () => {
     await job.plan();
     expect(await job.restore(0)).toBeNull();
     expect(job.summary.failed).toBe(1);
-    expect(events.find((e) => e.type === 'file-done')).toMatchObject({ result: { status: 'error' } });
+    // a file that is not an image stays so: the app offers no "Try again" for it (issue 15)
+    expect(events.find((e) => e.type === 'file-done')).toMatchObject({ result: { status: 'error', errorKind: 'file' } });
   });
 });

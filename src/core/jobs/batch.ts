@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
+import type { FileErrorKind, FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
 import { type DecodedImage, decodeImage } from '../image/decode';
+import { isImageError } from '../image/types';
 import { encodeImage, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
@@ -39,6 +40,11 @@ export interface JobOptions {
   stages?: readonly Stage[];
   /** Timing split of each restored file (for the benchmark). */
   onTimings?: (index: number, t: FileTimings) => void;
+}
+
+/** A file that cannot be read stays so on a retry; anything else (memory, a model, the disk) may not. */
+function errorKind(e: unknown): FileErrorKind {
+  return isImageError(e) ? 'file' : 'engine';
 }
 
 function message(e: unknown): string {
@@ -205,7 +211,7 @@ export class RestoreJob {
     const f = this.files[index];
     const base = { input: f.input, output: f.output };
     if (this.aborted) return { ...base, status: 'cancelled', ms: 0 };
-    if (f.error) return { ...base, status: 'error', ms: 0, error: f.error };
+    if (f.error) return { ...base, status: 'error', ms: 0, error: f.error, errorKind: 'file' };
     if (existsSync(f.output)) return { ...base, status: 'skipped', ms: 0 };
     return null;
   }
@@ -297,7 +303,7 @@ export class RestoreJob {
       this.progress.restoreEnded(current);
       const base = { input: f.input, output: f.output };
       if (isCancel(e) || this.aborted) this.report(index, { ...base, status: 'cancelled', ms });
-      else this.report(index, { ...base, status: 'error', ms, error: message(e) });
+      else this.report(index, { ...base, status: 'error', ms, error: message(e), errorKind: errorKind(e) });
       return null;
     }
   }
@@ -330,7 +336,7 @@ export class RestoreJob {
     this.progress.writing(r.fraction);
     const written = encode().catch((e: unknown) => {
       this.progress.writeFailed();
-      this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e) });
+      this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e), errorKind: 'engine' });
     });
     // a big photo is written before the next one is read: two of them in memory at once would be too many
     if (r.pixels > (this.opts.overlapMaxPixels ?? OVERLAP_MAX_PIXELS)) await written;
