@@ -7,6 +7,8 @@ import {
   app,
   BrowserWindow,
   dialog,
+  Menu,
+  Notification,
   powerSaveBlocker,
   protocol,
   session,
@@ -14,11 +16,14 @@ import {
   utilityProcess,
   type WebContents,
 } from 'electron';
+import { BatchAttention } from './attention';
 import { createDispatcher } from './dispatch';
 import { EngineClient } from './engine-protocol';
 import { registerIpc, relayEvent } from './ipc';
 import { JobEffects } from './job-effects';
 import { choseLeave, leaveDialogOptions } from './leave';
+import { menuTemplate } from './menu';
+import { EV } from '../shared/ipc';
 import { modelsDirFor, windowUrlFor } from './paths';
 import { APP_ENTRY, APP_SCHEME, CSP, isAppUrl, mimeType, resolveAppFile, secureWebPreferences } from './security';
 
@@ -69,8 +74,8 @@ function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
     width: 1320,
     height: 860,
-    minWidth: 960,
-    minHeight: 620,
+    minWidth: 800,
+    minHeight: 600,
     show: false,
     title: 'Revive',
     backgroundColor: '#141517',
@@ -129,10 +134,33 @@ if (!app.requestSingleInstanceLock()) {
       blockSleep: () => powerSaveBlocker.start('prevent-app-suspension'),
       unblockSleep: (id) => powerSaveBlocker.stop(id),
     });
+    // a batch that finishes while Revive is behind other windows: an OS notification and the taskbar asks for attention
+    const attention = new BatchAttention({
+      isFocused: () => !!win?.isFocused(),
+      notify: (title, body, onClick) => {
+        if (!Notification.isSupported()) return;
+        const n = new Notification({ title, body, silent: false });
+        n.on('click', onClick);
+        n.show();
+      },
+      flash: (on) => win?.flashFrame(on),
+      focus: () => {
+        if (win?.isMinimized()) win.restore();
+        win?.focus();
+      },
+    });
     engine.on((m) => {
       relayEvent(win?.webContents, m);
       effects.handle(m);
+      attention.handle(m);
     });
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate((c) => {
+          if (win && !win.webContents.isDestroyed()) win.webContents.send(EV.command, c);
+        }),
+      ),
+    );
 
     const dispatch = createDispatcher({
       engine,
@@ -150,8 +178,12 @@ if (!app.requestSingleInstanceLock()) {
     registerIpc(dispatch, appUrl);
 
     win = createWindow();
+    win.on('focus', () => attention.focused());
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+      if (BrowserWindow.getAllWindows().length === 0) {
+        win = createWindow();
+        win.on('focus', () => attention.focused());
+      }
     });
     app.on('before-quit', () => effects.dispose());
   });

@@ -3,7 +3,7 @@
 // else crosses the context bridge; main validates every payload again, this side only passes arguments through and
 // turns IPC errors back into plain messages.
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { ReviveApi } from '../shared/api';
+import type { AppCommand, ReviveApi } from '../shared/api';
 import { EV, IPC, METHODS } from '../shared/ipc';
 import type { JobEvent, RefineEvent } from '../shared/types';
 
@@ -36,6 +36,7 @@ const api = {
   getPathForFile: (file: File) => webUtils.getPathForFile(file),
   onJobEvent: (cb: (e: JobEvent) => void) => subscribe<JobEvent>(EV.job, cb),
   onRefineEvent: (cb: (e: RefineEvent) => void) => subscribe<RefineEvent>(EV.refine, cb),
+  onCommand: (cb: (c: AppCommand) => void) => subscribe<AppCommand>(EV.command, cb),
 } as ReviveApi;
 
 contextBridge.exposeInMainWorld('revive', api);

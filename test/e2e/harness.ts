@@ -13,6 +13,7 @@ import { EngineService } from '../../src/core/service';
 import { createDispatcher } from '../../src/main/dispatch';
 import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
 import { METHODS, type Method } from '../../src/shared/ipc';
+import type { AppCommand } from '../../src/shared/api';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const RENDERER = path.join(ROOT, 'out/renderer');
@@ -97,6 +98,8 @@ export interface AppUnderTest {
   revealed: string[];
   /** What the page last said leaving would lose (setUnsavedWork; main's will-prevent-unload dialog shows it). */
   unsavedWork: string | null;
+  /** Sends a command of the application menu to the page, as main does (EV.command). */
+  command(c: AppCommand): Promise<void>;
   /** Drops real files or folders on the window, as a drag from the file manager would. */
   drop(paths: string[]): Promise<void>;
   /**
@@ -155,6 +158,10 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     nextFolder: null,
     revealed: [],
     unsavedWork: null,
+    async command(c) {
+      // (runs in the page)
+      await page.evaluate((cmd) => (globalThis as unknown as { __reviveEmit(ch: string, e: unknown): void }).__reviveEmit('command', cmd), c);
+    },
     async drop(paths) {
       const files = paths.map((p) => ({ name: path.basename(p), path: p, size: 0 }));
       // (runs in the page: only what is written inside the function exists there)
