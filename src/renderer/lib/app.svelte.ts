@@ -110,9 +110,13 @@ export class AppState {
   peek = $state(false);
   /** The list of keyboard shortcuts is open (?). */
   showShortcuts = $state(false);
+  /** The comparison shows before and after side by side (else one over the other, with a dividing line). */
+  sideBySide = $state(false);
   /** Side panels folded away (small windows): the photo list and the settings. */
   listFolded = $state(false);
   settingsFolded = $state(false);
+  /** Opens the system's file picker (App.svelte registers its file input here). */
+  private picker: (() => void) | null = null;
   /** The installed, intact restore models (the Model choice in Settings). */
   restoreModels = $derived(this.info?.models.filter((m) => m.kind === 'restore' && m.sha256Ok) ?? []);
   /** The one a restore uses: the chosen one if installed, else the manifest's default (see pickRestoreModel). */
@@ -329,6 +333,25 @@ export class AppState {
 
   select(id: number): void {
     this.selectedId = id;
+  }
+
+  /** Selects the next (1) or previous (-1) photo of the list; false at its end. */
+  step(dir: 1 | -1): boolean {
+    if (!this.items.length) return false;
+    const at = this.items.findIndex((i) => i.id === this.selectedId);
+    const next = at < 0 ? 0 : at + dir;
+    if (next < 0 || next >= this.items.length) return false;
+    this.selectedId = this.items[next].id;
+    return true;
+  }
+
+  setPicker(open: (() => void) | null): void {
+    this.picker = open;
+  }
+
+  /** "Add photos…": the system's file picker. */
+  pickPhotos(): void {
+    this.picker?.();
   }
 
   /**
