@@ -1,6 +1,5 @@
 // The app-wide keyboard and the menu's commands, wired to the state: one place that says what each command does in
 // Restore and in Refine (src/renderer/lib/shortcuts.ts says which key is which command).
-import type { AppCommand } from '../../shared/api';
 import type { AppState } from './app.svelte';
 import type { RefineState } from '../refine/refine.svelte';
 import { commandFor, type FocusKind, type KeyCommand } from './shortcuts';
