@@ -37,6 +37,11 @@ function modelsForShots(): string {
   return dir;
 }
 
+/** The little of the page's DOM the generator touches (this file is type-checked without the DOM library). */
+interface Page {
+  document: { documentElement: { dataset: Record<string, string> } };
+}
+
 let app: AppUnderTest;
 let out: string;
 let shoebox: string;
@@ -101,10 +106,12 @@ describe('docs screenshots', () => {
     await app.screenshot('app-side-by-side.png');
     await page.getByTestId('side-by-side').click();
     await app.engine.setSettings({ theme: 'light' });
-    await page.evaluate(() => (document.documentElement.dataset.theme = 'light'));
+    // (runs in the page)
+    const theme = (t: string) => page.evaluate((v) => ((globalThis as unknown as Page).document.documentElement.dataset.theme = v), t);
+    await theme('light');
     await page.waitForTimeout(200);
     await app.screenshot('app-light.png');
-    await page.evaluate(() => (document.documentElement.dataset.theme = 'dark'));
+    await theme('dark');
     await page.setViewportSize({ width: 800, height: 600 });
     await page.waitForTimeout(300);
     await app.screenshot('app-small.png');

@@ -291,3 +291,14 @@ afterEach((ctx) => {
 export async function visible(locator: Locator, timeout = 20_000): Promise<void> {
   await locator.waitFor({ state: 'visible', timeout });
 }
+
+/** Paints one stroke on Refine's canvas: from (dx, dy) off its middle, `len` px to the right, wavering a little. */
+export async function paintStroke(page: Page, dx: number, dy: number, len: number): Promise<void> {
+  const b = (await page.getByTestId('refine-canvas').boundingBox())!;
+  const x = b.x + b.width / 2 + dx;
+  const y = b.y + b.height / 2 + dy;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(x + (len * i) / 8, y + (i % 2) * 6);
+  await page.mouse.up();
+}

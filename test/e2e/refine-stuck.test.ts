@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+import { type AppUnderTest, launchApp, OLD_PHOTOS, paintStroke, tmpDir, visible } from './harness';
 
 const PHOTO = path.join(OLD_PHOTOS, 'h.png');
 let tmp: string;
@@ -21,16 +21,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function paint() {
-  const stage = app.page.getByTestId('refine-canvas');
-  const b = (await stage.boundingBox())!;
-  const x = b.x + b.width / 2;
-  const y = b.y + b.height / 2;
-  await app.page.mouse.move(x, y);
-  await app.page.mouse.down();
-  for (let i = 1; i <= 8; i++) await app.page.mouse.move(x + i * 10, y + (i % 2) * 6);
-  await app.page.mouse.up();
-}
+const paint = () => paintStroke(app.page, 0, 0, 80);
 
 describe('refine opened before the restore', () => {
   it('refines after the restore: compare, back to painting and save work', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations } from './axe';
-import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+import { type AppUnderTest, launchApp, OLD_PHOTOS, paintStroke, tmpDir, visible } from './harness';
 
 const PHOTO = path.join(OLD_PHOTOS, 'h.png'); // 372 x 524
 const OTHER = path.join(OLD_PHOTOS, 'a.png'); // 298 x 450
@@ -46,7 +46,11 @@ async function onScreen(testid: string): Promise<void> {
   expect(box.x + box.width, where).toBeLessThanOrEqual(vp.width);
   expect(box.y + box.height, where).toBeLessThanOrEqual(vp.height);
   const hit = await page.evaluate(
-    ({ x, y, id }) => !!document.elementFromPoint(x, y)?.closest(`[data-testid="${id}"]`),
+    ({ x, y, id }) => {
+      // (runs in the page; this file is type-checked without the DOM library)
+      const doc = (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): { closest(s: string): unknown } | null } }).document;
+      return !!doc.elementFromPoint(x, y)?.closest(`[data-testid="${id}"]`);
+    },
     { x: box.x + box.width / 2, y: box.y + box.height / 2, id: testid },
   );
   expect(hit, `${where} is covered`).toBe(true);
@@ -59,16 +63,7 @@ async function noAxeProblems(screen: string): Promise<void> {
 const mode = (name: 'Restore' | 'Refine') =>
   app.page.getByRole('navigation', { name: 'Mode' }).getByRole('button', { name }).click();
 
-async function paint() {
-  const stage = app.page.getByTestId('refine-canvas');
-  const b = (await stage.boundingBox())!;
-  const x = b.x + b.width / 2 - 30;
-  const y = b.y + b.height / 2;
-  await app.page.mouse.move(x, y);
-  await app.page.mouse.down();
-  for (let i = 1; i <= 8; i++) await app.page.mouse.move(x + i * 8, y + (i % 2) * 6);
-  await app.page.mouse.up();
-}
+const paint = () => paintStroke(app.page, -30, 0, 64);
 
 describe('the app as people use it', () => {
   it('empty window: axe finds nothing serious, where it runs is said in plain words, no CUDA on a machine without NVIDIA', async () => {
@@ -249,7 +244,12 @@ describe('the app as people use it', () => {
 
   it('themes: light, dark and the system’s; axe in the light theme too', async () => {
     const { page } = app;
-    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // (runs in the page)
+    const bg = () =>
+      page.evaluate(() => {
+        const g = globalThis as unknown as { document: { body: unknown }; getComputedStyle(e: unknown): { backgroundColor: string } };
+        return g.getComputedStyle(g.document.body).backgroundColor;
+      });
     const dark = await bg();
     await page.getByText('Advanced').click();
     await page.getByTestId('theme').selectOption('light');
@@ -329,7 +329,7 @@ describe('the app as people use it', () => {
     // never the 1987 boy as the 1992 photo's After: either no After (and why, in words), or its own result
     const after = page.getByTestId('compare-after');
     if ((await after.count()) > 0) {
-      const natural = await after.evaluate((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+      const natural = await after.evaluate((img) => [(img as unknown as { naturalWidth: number }).naturalWidth, (img as unknown as { naturalHeight: number }).naturalHeight]);
       const own = await sharp(second).metadata();
       expect(natural).toEqual([own.width, own.height]);
     } else {
