@@ -335,8 +335,29 @@ describe('the app as people use it', () => {
     } else {
       expect(await row.getAttribute('data-status')).toBe('error');
       expect(await row.getByTestId('queue-line').textContent()).toMatch(/restored from another photo .*scans-1987/);
+      // not "Try again" into the same clash: restoring again (keep both) is what gives it its own result
+      await expect.poll(() => page.getByTestId('restore').textContent()).toMatch(/Restore 1 photo again/);
     }
     expect(await row.getAttribute('data-status')).not.toBe('skipped');
     expect(app.problems).toEqual([]);
+  });
+
+  it('a text file named .jpg: its failure says so, and no "Try again" is offered for it', async () => {
+    const { page } = app;
+    await page.locator('.queue .clear').click();
+    const fake = path.join(tmp, 'holiday.jpg');
+    fs.writeFileSync(fake, 'these are my notes, not a photo\n');
+    await app.drop([fake]);
+    const row = page.getByTestId('queue-item');
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByTestId('restore').click();
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 45_000 }).toBe('error');
+    expect(await row.getAttribute('data-error-kind')).toBe('file');
+    expect(await row.getByTestId('queue-line').textContent()).toMatch(/Trying again will not help/);
+    await expect.poll(() => page.getByTestId('batch-notice').textContent()).toMatch(/1 failed/);
+    expect(await page.getByTestId('batch-retry').count()).toBe(0);
+    expect(await page.getByTestId('open-output').count()).toBe(0); // nothing was written
+    expect(await page.getByTestId('restore').isDisabled()).toBe(true);
+    await noAxeProblems('a failed photo');
   });
 });

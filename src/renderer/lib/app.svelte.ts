@@ -34,6 +34,8 @@ export interface QueueItem {
   ms: number | null;
   /** The settings its result was made with (null: no result, or one made before this session with unknown settings). */
   madeWith: RestoreSettings | null;
+  /** Its output name is taken by another photo's result: only restoring again (keep both) can give it its own. */
+  again: boolean;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
 }
@@ -73,7 +75,8 @@ export interface WorkKeeper {
 const THUMB_SIZE = 192;
 
 /** Photos the Restore button restores: not done yet, cancelled, or failed in a way trying again may fix. */
-export function isPending(i: Pick<QueueItem, 'status' | 'errorKind'>): boolean {
+export function isPending(i: Pick<QueueItem, 'status' | 'errorKind' | 'again'>): boolean {
+  if (i.again) return false;
   return i.status === 'waiting' || i.status === 'cancelled' || (i.status === 'error' && i.errorKind !== 'file');
 }
 
@@ -104,7 +107,7 @@ export class AppState {
   /** Restored photos whose result was made with other settings than the current ones (they can be restored again). */
   stale = $derived.by(() => {
     const now = lookKey(this.restoreSettings());
-    return this.items.filter((i) => hasResult(i) && i.madeWith && lookKey(i.madeWith) !== now);
+    return this.items.filter((i) => i.again || (hasResult(i) && i.madeWith && lookKey(i.madeWith) !== now));
   });
   /** Hold to see the original (Space, or the Original button): the comparison shows the photo before. */
   peek = $state(false);
@@ -244,6 +247,7 @@ export class AppState {
       errorKind: null,
       ms: null,
       madeWith: null,
+      again: false,
       tone: null,
     };
   }
@@ -462,7 +466,7 @@ export class AppState {
     this.notice = null;
     this.summary = null;
     this.lastBatch = null;
-    for (const i of todo) Object.assign(i, { status: 'queued', progress: 0, error: null, errorKind: null });
+    for (const i of todo) Object.assign(i, { status: 'queued', progress: 0, error: null, errorKind: null, again: false });
     const ids = todo.map((i) => i.id);
     const settings: RestoreSettings = { ...this.restoreSettings(), ...(existing === 'skip' ? {} : { existing }) };
     try {
@@ -517,6 +521,7 @@ export class AppState {
       Object.assign(it, {
         status: 'error',
         errorKind: 'engine',
+        again: true,
         progress: 0,
         waitingFor: null,
         output: null,
@@ -606,7 +611,7 @@ export class AppState {
         for (const id of this.jobFiles.get(e.jobId)?.values() ?? []) {
           const it = this.item(id);
           if (!it) continue;
-          if (it.status === 'error' && it.errorKind !== 'file') retry.push(id);
+          if (isPending(it)) retry.push(id);
           if (!firstOutput && hasResult(it)) firstOutput = it.output;
         }
         this.jobFiles.delete(e.jobId);
