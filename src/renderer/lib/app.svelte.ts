@@ -115,9 +115,10 @@ export class AppState {
   showShortcuts = $state(false);
   /** The comparison shows before and after side by side (else one over the other, with a dividing line). */
   sideBySide = $state(false);
-  /** Side panels folded away (small windows): the photo list and the settings. */
+  /** The photo list folded to a strip of thumbnails (it is one anyway in a narrow window). */
   listFolded = $state(false);
-  settingsFolded = $state(false);
+  /** Settings' sections folded away, by name (kept while the panel comes and goes with the mode). */
+  folded = $state<Record<string, boolean>>({ advanced: true });
   /** Opens the system's file picker (App.svelte registers its file input here). */
   private picker: (() => void) | null = null;
   /** The installed, intact restore models (the Model choice in Settings). */
