@@ -361,4 +361,22 @@ describe('the app as people use it', () => {
     expect(await page.getByTestId('restore').isDisabled()).toBe(true);
     await noAxeProblems('a failed photo');
   });
+
+  it('a result is matched to its photo by path, not by its place in the job (engine events in the wrong order)', async () => {
+    const { page } = app;
+    await page.locator('.queue .clear').click();
+    await app.drop([PHOTO, OTHER]);
+    await expect.poll(() => page.getByTestId('queue-item').count()).toBe(2);
+    // a job whose file 0 is h.png answers for index 0 with a.png's result: it goes to a.png, h.png keeps waiting
+    const emit = (e: unknown) =>
+      page.evaluate((ev) => (globalThis as unknown as { __reviveEmit(c: string, e: unknown): void }).__reviveEmit('job', ev), e);
+    const jobId = 'order-check';
+    await emit({ type: 'start', jobId, files: [{ input: PHOTO, output: '/nowhere/h.png' }, { input: OTHER, output: OTHER }] });
+    await emit({ type: 'file-done', jobId, index: 0, result: { input: OTHER, output: OTHER, status: 'ok', ms: 5 } });
+    const status = (name: string) => page.locator(`[data-testid="queue-item"][data-name="${name}"]`).getAttribute('data-status');
+    await expect.poll(() => status('a.png')).toBe('done');
+    expect(await status('h.png')).toBe('queued');
+    await emit({ type: 'done', jobId, summary: { total: 2, ok: 1, failed: 0, skipped: 0, cancelled: 1, ms: 5 } });
+    await expect.poll(() => page.getByTestId('batch-notice').count()).toBe(1);
+  });
 });
