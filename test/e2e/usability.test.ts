@@ -167,6 +167,10 @@ describe('the app as people use it', () => {
     await noAxeProblems('shortcuts');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('shortcuts').count()).toBe(0);
+    // the ? in the title bar opens it too; Close closes it
+    await page.getByTestId('show-shortcuts').click();
+    await page.getByTestId('shortcuts').getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.getByTestId('shortcuts').count()).toBe(0);
 
     // the menu's commands arrive from main: View > Restore
     await app.command('mode-restore');
