@@ -383,4 +383,28 @@ describe('the app as people use it', () => {
     await emit({ type: 'done', jobId, summary: { total: 2, ok: 1, failed: 0, skipped: 0, cancelled: 1, ms: 5 } });
     await expect.poll(() => page.getByTestId('batch-notice').count()).toBe(1);
   });
+
+  it('a result replaced under the same name is shown anew (restore again, replace)', async () => {
+    const { page } = app;
+    const emit = (e: unknown) =>
+      page.evaluate((ev) => (globalThis as unknown as { __reviveEmit(c: string, e: unknown): void }).__reviveEmit('job', ev), e);
+    const output = path.join(tmp, 'replaced', 'a.png');
+    fs.mkdirSync(path.dirname(output), { recursive: true });
+    const natural = () =>
+      page.getByTestId('compare-after').evaluate((img) => {
+        const i = img as unknown as { naturalWidth: number; naturalHeight: number };
+        return [i.naturalWidth, i.naturalHeight];
+      });
+    const summary = { total: 1, ok: 1, failed: 0, skipped: 0, cancelled: 0, ms: 5 };
+    await page.locator('[data-testid="queue-item"][data-name="a.png"]').getByRole('button').first().click();
+    for (const [n, src] of [[1, OTHER], [2, PHOTO]] as const) {
+      fs.copyFileSync(src, output); // the engine replaced the earlier result (same name)
+      const jobId = `replace-${n}`;
+      await emit({ type: 'start', jobId, files: [{ input: OTHER, output }] });
+      await emit({ type: 'file-done', jobId, index: 0, result: { input: OTHER, output, status: 'ok', ms: 5 } });
+      await emit({ type: 'done', jobId, summary });
+      const meta = await sharp(src).metadata();
+      await expect.poll(natural).toEqual([meta.width, meta.height]);
+    }
+  });
 });

@@ -36,6 +36,8 @@ export interface QueueItem {
   madeWith: RestoreSettings | null;
   /** Its output name is taken by another photo's result: only restoring again (keep both) can give it its own. */
   again: boolean;
+  /** Counts the results made for it this session: a result replaced under the same name is shown anew. */
+  rev: number;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
 }
@@ -249,6 +251,7 @@ export class AppState {
       ms: null,
       madeWith: null,
       again: false,
+      rev: 0,
       tone: null,
     };
   }
@@ -533,7 +536,10 @@ export class AppState {
       });
       return;
     }
-    if (status === 'done') this.madeFrom.set(r.output, it.path);
+    if (status === 'done') {
+      this.madeFrom.set(r.output, it.path);
+      it.rev++;
+    }
     Object.assign(it, {
       status,
       progress: status === 'done' || status === 'skipped' ? 1 : it.progress,
