@@ -8,6 +8,7 @@ import {
   BrowserWindow,
   dialog,
   Menu,
+  nativeTheme,
   Notification,
   powerSaveBlocker,
   protocol,
@@ -78,7 +79,8 @@ function createWindow(): BrowserWindow {
     minHeight: 600,
     show: false,
     title: 'Revive',
-    backgroundColor: '#141517',
+    // the page's background before it paints: its dark or light theme, as the system's (styles.css --bg)
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#141517' : '#f3f4f6',
     autoHideMenuBar: true,
     ...(process.platform === 'linux' ? { icon: path.join(rendererRoot, 'icon.png') } : {}),
     webPreferences: secureWebPreferences(preloadFile, !app.isPackaged),

@@ -74,6 +74,7 @@ const m = vi.hoisted(() => {
       },
       BrowserWindow,
       Notification,
+      nativeTheme: { shouldUseDarkColors: true },
       Menu: { buildFromTemplate: vi.fn((t: unknown) => t), setApplicationMenu: vi.fn() },
       protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
       session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
