@@ -21,7 +21,16 @@ export interface Settings {
   /** The colour & fading (tone) stage: its strength 0..1 and how black-and-white and toned prints are treated. */
   toneStrength: number;
   toneMode: ToneMode;
+  /** Restoring a photo again whose result is already there: ask (once), or the answer given. */
+  restoreAgain: RestoreAgain;
+  /** The look: follow the system's light or dark, or always one. */
+  theme: Theme;
 }
+
+export type RestoreAgain = 'ask' | 'replace' | 'keep-both';
+export const RESTORE_AGAIN: readonly RestoreAgain[] = ['ask', 'replace', 'keep-both'];
+export type Theme = 'system' | 'light' | 'dark';
+export const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
 export const DEFAULT_SETTINGS: Settings = {
   outDir: '',
@@ -35,6 +44,8 @@ export const DEFAULT_SETTINGS: Settings = {
   refineSteps: RANGES.refineStepsSetting.default,
   toneStrength: RANGES.toneStrength.default,
   toneMode: 'auto',
+  restoreAgain: 'ask',
+  theme: 'system',
 };
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -57,6 +68,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     refineSteps: clampTo(RANGES.refineStepsSetting, r.refineSteps, base.refineSteps),
     toneStrength: clampTo(RANGES.toneStrength, r.toneStrength, base.toneStrength),
     toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
+    restoreAgain: RESTORE_AGAIN.includes(r.restoreAgain as RestoreAgain) ? (r.restoreAgain as RestoreAgain) : base.restoreAgain,
+    theme: THEMES.includes(r.theme as Theme) ? (r.theme as Theme) : base.theme,
   };
 }
 
