@@ -216,14 +216,15 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
         h, w = 320, 320
         crop = lambda t: t[:, :h, :w] if t.shape[1] >= h and t.shape[2] >= w else F.pad(t, (0, max(0, w - t.shape[2]), 0, max(0, h - t.shape[1])))[:, :h, :w]
         rows.append(torch.cat([crop(dmg), crop(overlay(dmg, mask)), crop(res), crop(clean)], 2))
-    Image.fromarray(to_img(torch.cat(rows, 1))).save(out_dir / "val_examples.jpg", quality=90)
+    Image.fromarray(to_img(torch.cat(rows, 1))).save(out_dir / "val_examples.jpg", quality=85)
     old = sorted(old_dir.glob("*.png")) if old_dir.is_dir() else []
     for p in old:
         x = load_rgb(p).float() / 255
         mask = grow((prob_of(pair, x) >= threshold(0.5)).float())
         res = fill_with(pair, x, mask)
-        sheet = torch.cat([x, overlay(x, mask), res], 2)
-        Image.fromarray(to_img(sheet)).save(out_dir / f"old_{p.stem}.jpg", quality=88)
+        sheet = Image.fromarray(to_img(torch.cat([x, overlay(x, mask), res], 2)))
+        k = min(1.0, 1500 / sheet.width)  # docs-sized: the 100 % crops below show the detail
+        sheet.resize((int(sheet.width * k), int(sheet.height * k)), Image.LANCZOS).save(out_dir / f"old_{p.stem}.jpg", quality=82)
         # 100 % crops where most was filled
         m = mask[0]
         k = 160
