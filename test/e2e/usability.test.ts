@@ -400,6 +400,8 @@ describe('the app as people use it', () => {
     for (const [n, src] of [[1, OTHER], [2, PHOTO]] as const) {
       fs.copyFileSync(src, output); // the engine replaced the earlier result (same name)
       const jobId = `replace-${n}`;
+      // these events go straight to the page, past main: grant the output as main does for the engine's own events
+      app.grants.grantCreated(output);
       await emit({ type: 'start', jobId, files: [{ input: OTHER, output }] });
       await emit({ type: 'file-done', jobId, index: 0, result: { input: OTHER, output, status: 'ok', ms: 5 } });
       await emit({ type: 'done', jobId, summary });
