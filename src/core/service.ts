@@ -4,10 +4,21 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, ColorizeRequest, ColorizeResult, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
+import type {
+  AppInfo,
+  ColorizeRequest,
+  ColorizeResult,
+  ModelInfo,
+  PreviewImage,
+  RefillRequest,
+  RefineRequest,
+  RefineRound,
+} from '../shared/api';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/settings';
-import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
-import { decodeImage } from './image/decode';
+import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, RefineEvent } from '../shared/types';
+import { AppFiles } from './app-files';
+import { isCancel } from './cancel';
+import { decodeImage, probeImage } from './image/decode';
 import { encodePreview } from './image/encode';
 import { InferenceGate } from './inference/gate';
 import { availableProviders, SessionCache } from './inference/session';
@@ -16,6 +27,9 @@ import { checkModels, loadManifest } from './models/manifest';
 import { engineRefineBackend } from './refine/backend';
 import { RefineRunner, type RefineBackend } from './refine/runner';
 import { ColorizeService } from './colorize/service';
+import { decodeMask } from './refine/inputs';
+import { readMask } from './scratch/mask-file';
+import { refillScratches } from './scratch/refill';
 
 /** One message of the engine: which stream (the EV channel names' tail) and the event. */
 export type EngineMessage = { channel: 'job'; event: JobEvent } | { channel: 'refine'; event: RefineEvent };
@@ -33,6 +47,8 @@ export interface EngineServiceOptions {
    * sessions and quality setting; tests pass a stub); null = no refine (its calls reject).
    */
   refineBackend?: RefineBackend | null;
+  /** Where the engine's work folder (scratch masks) and refine's rounds are made (default: the OS's temp folder). */
+  tmpRoot?: string;
 }
 
 export const SETTINGS_FILE = 'settings.json';
@@ -77,12 +93,15 @@ export class EngineService {
   /** The refine jobs and their rounds (null when built without refine). */
   readonly refine: RefineRunner | null;
   private colorizer: ColorizeService | null = null;
+  /** The files the app created: each restore's scratch mask, by the output it belongs to. */
+  readonly files: AppFiles;
 
   constructor(opts: EngineServiceOptions) {
     this.modelsDir = path.resolve(opts.modelsDir);
     this.userDataDir = path.resolve(opts.userDataDir);
     this.sessions = opts.sessions ?? new SessionCache();
     this.version = opts.version ?? findVersion(path.dirname(this.modelsDir));
+    this.files = new AppFiles(opts.tmpRoot);
     const backend =
       opts.refineBackend === undefined
         ? engineRefineBackend({
@@ -91,7 +110,7 @@ export class EngineService {
             quality: async () => (await this.getSettings()).quality,
           })
         : opts.refineBackend;
-    this.refine = backend ? new RefineRunner(backend, { gate: this.gate }) : null;
+    this.refine = backend ? new RefineRunner(backend, { gate: this.gate, tmpRoot: opts.tmpRoot }) : null;
     this.refine?.onEvent((event) => {
       if (event.type === 'provider') this.lastProvider = event.report;
       this.emit({ channel: 'refine', event });
@@ -200,28 +219,12 @@ export class EngineService {
 
   // ---- restore jobs (run one at a time, in the order started; each file's inference takes the gate) ----
 
-  async startRestore(req: JobRequest): Promise<{ jobId: string }> {
-    const jobId = randomUUID();
+  /** Runs `work` after the jobs started before it (restore and refill jobs share one queue); cancelJob aborts it. */
+  private enqueue(jobId: string, work: (signal: AbortSignal) => Promise<void>): { jobId: string } {
     const controller = new AbortController();
     const run = async () => {
       try {
-        await runRestoreJob(req, {
-          jobId,
-          signal: controller.signal,
-          sessions: this.sessions,
-          gate: this.gate,
-          modelsDir: this.modelsDir,
-          onEvent: (event) => {
-            if (event.type === 'provider') this.lastProvider = event.report;
-            this.emit({ channel: 'job', event });
-          },
-        });
-      } catch {
-        // runRestoreJob reports every file's failure itself and does not throw; should it ever, close the job
-        this.emit({
-          channel: 'job',
-          event: { type: 'done', jobId, summary: { total: 0, ok: 0, failed: 1, skipped: 0, cancelled: 0, ms: 0 } },
-        });
+        await work(controller.signal);
       } finally {
         this.jobs.delete(jobId);
       }
@@ -230,6 +233,120 @@ export class EngineService {
     this.queue = done;
     this.jobs.set(jobId, { controller, done });
     return { jobId };
+  }
+
+  private closeJob(jobId: string, summary: Partial<JobSummary>): void {
+    const s: JobSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0, ...summary };
+    this.emit({ channel: 'job', event: { type: 'done', jobId, summary: s } });
+  }
+
+  async startRestore(req: JobRequest): Promise<{ jobId: string }> {
+    const jobId = randomUUID();
+    // each photo's scratch mask goes to the engine's work folder (the page never names files), so the app can show it
+    const settings = this.files.withMaskSaving(req.settings, jobId);
+    return this.enqueue(jobId, async (signal) => {
+      try {
+        await runRestoreJob({ ...req, settings }, {
+          jobId,
+          signal,
+          sessions: this.sessions,
+          gate: this.gate,
+          modelsDir: this.modelsDir,
+          onEvent: (event) => {
+            if (event.type === 'provider') this.lastProvider = event.report;
+            if (event.type === 'file-done') this.files.record(event.result);
+            this.emit({ channel: 'job', event });
+          },
+        });
+      } catch {
+        // runRestoreJob reports every file's failure itself and does not throw; should it ever, close the job
+        this.closeJob(jobId, { failed: 1 });
+      }
+    });
+  }
+
+  // ---- scratches: the mask a restore filled, and filling a corrected one ----
+
+  private appPhoto(output: string) {
+    const photo = this.files.photo(output);
+    if (!photo) {
+      throw new Error(
+        `Revive has no record of what it fixed in ${path.basename(output)} (it keeps one for photos restored since it ` +
+          'started, with Scratches & dust on). Restore the photo again to see and correct it.',
+      );
+    }
+    return photo;
+  }
+
+  /** The mask the output was filled with (its file is the photo's size) and the corrected one from the page's PNG. */
+  private async masks(maskFile: string, bytes: Uint8Array): Promise<{ oldMask: Uint8Array; newMask: Uint8Array }> {
+    const { width, height } = await probeImage(maskFile);
+    const oldMask = await readMask(maskFile, width, height);
+    const newMask = await decodeMask(bytes, width, height).catch((e: unknown) => {
+      throw new Error(`The corrected marks could not be read: ${e instanceof Error ? e.message : String(e)}.`);
+    });
+    return { oldMask, newMask };
+  }
+
+  async loadScratchMask(output: string): Promise<PreviewImage> {
+    const { maskFile } = this.appPhoto(output);
+    const { width, height } = await probeImage(maskFile);
+    const bytes = await fsp.readFile(maskFile);
+    const size = { width, height, fullWidth: width, fullHeight: height };
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mime: 'image/png', ...size };
+  }
+
+  async refillScratches(req: RefillRequest): Promise<{ jobId: string }> {
+    const photo = this.appPhoto(req.output);
+    if (path.resolve(req.input) !== photo.input) throw new Error(`${path.basename(req.output)} is not the restore of ${path.basename(req.input)}.`);
+    const jobId = randomUUID();
+    const job = (e: JobEvent) => this.emit({ channel: 'job', event: e });
+    return this.enqueue(jobId, async (signal) => {
+      const t0 = performance.now();
+      const base = { input: photo.input, output: photo.output };
+      let result: FileResult;
+      job({ type: 'start', jobId, files: [base], kind: 'refill' });
+      let release: (() => void) | null = null;
+      try {
+        release = await this.gate.acquire('restore', { signal, onWait: (w) => job({ type: 'file-waiting', jobId, index: 0, behind: w.holder }) });
+        job({ type: 'file-start', jobId, index: 0, ...base });
+        const manifest = await loadManifest(this.modelsDir);
+        const r = await refillScratches({
+          ...base,
+          ...(await this.masks(photo.maskFile, req.mask)),
+          settings: req.settings,
+          modelsDir: this.modelsDir,
+          manifest,
+          sessions: this.sessions,
+          maskFile: this.files.nextMaskFile(photo.output),
+          tmpDir: this.files.tmp,
+          signal,
+          onProgress: (fraction) => {
+            job({ type: 'file-progress', jobId, index: 0, fraction });
+            job({ type: 'progress', jobId, done: 0, total: 1, fraction, etaMs: null });
+          },
+        });
+        result = { ...base, status: 'ok', ms: Math.round(performance.now() - t0), info: { scratches: r.info as unknown as Record<string, unknown> } };
+        this.files.record(result);
+      } catch (e) {
+        const ms = Math.round(performance.now() - t0);
+        result = isCancel(e) || signal.aborted
+          ? { ...base, status: 'cancelled', ms }
+          : { ...base, status: 'error', ms, error: e instanceof Error ? e.message : String(e) };
+      } finally {
+        release?.();
+      }
+      job({ type: 'file-done', jobId, index: 0, result });
+      job({ type: 'progress', jobId, done: 1, total: 1, fraction: 1, etaMs: 0 });
+      const ms = Math.round(performance.now() - t0);
+      this.closeJob(jobId, {
+        total: 1,
+        ok: result.status === 'ok' ? 1 : 0,
+        failed: result.status === 'error' ? 1 : 0,
+        cancelled: result.status === 'cancelled' ? 1 : 0,
+        ms,
+      });
+    });
   }
 
   async cancelJob(jobId: string): Promise<void> {
@@ -277,6 +394,7 @@ export class EngineService {
     for (const j of this.jobs.values()) j.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done.catch(() => undefined)));
     this.refine?.dispose();
+    this.files.dispose();
     await this.sessions.dispose();
     this.listeners.clear();
   }

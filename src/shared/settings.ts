@@ -21,6 +21,9 @@ export interface Settings {
   /** The colour & fading (tone) stage: its strength 0..1 and how black-and-white and toned prints are treated. */
   toneStrength: number;
   toneMode: ToneMode;
+  /** The scratches & dust stage: on or off, and how readily a mark counts as damage (RANGES.scratchSensitivity). */
+  scratches: boolean;
+  scratchSensitivity: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -35,6 +38,8 @@ export const DEFAULT_SETTINGS: Settings = {
   refineSteps: RANGES.refineStepsSetting.default,
   toneStrength: RANGES.toneStrength.default,
   toneMode: 'auto',
+  scratches: true,
+  scratchSensitivity: RANGES.scratchSensitivity.default,
 };
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -57,6 +62,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     refineSteps: clampTo(RANGES.refineStepsSetting, r.refineSteps, base.refineSteps),
     toneStrength: clampTo(RANGES.toneStrength, r.toneStrength, base.toneStrength),
     toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
+    scratches: typeof r.scratches === 'boolean' ? r.scratches : base.scratches,
+    scratchSensitivity: clampTo(RANGES.scratchSensitivity, r.scratchSensitivity, base.scratchSensitivity),
   };
 }
 
@@ -87,6 +94,9 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     format: s.format,
     quality: s.quality,
     ...(s.tile > 0 ? { tile: s.tile } : {}),
-    stages: { tone: { strength: s.toneStrength, mode: s.toneMode } },
+    stages: {
+      tone: { strength: s.toneStrength, mode: s.toneMode },
+      scratches: { enabled: s.scratches, sensitivity: s.scratchSensitivity },
+    },
   };
 }

@@ -1,0 +1,199 @@
+// Fill a corrected scratch mask again, recomputing only the area that changed. After a restore the app shows the mask
+// the scratch stage filled; the person adds a missed scratch or erases a false mark, and this redoes the restore of
+// that area alone: the original is decoded, the tone stage runs on the whole photo (one global mapping found on a
+// thumbnail, cheap), then the scratch stage (filling the new mask) and the local network run on a crop around the
+// changed pixels (old mask XOR new mask), grown by how far each network looks (the local restorer's and the fill's
+// receptive_overlap), so the pixels pasted back (the changed area grown by the local restorer's reach) are what a
+// whole-photo restore would give. Erasing a false mark brings back the restored-but-unfilled pixels there.
+// Everything outside the pasted rectangle is the existing output's, byte for byte in a lossless format.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Manifest, RestoreSettings } from '../../shared/types';
+import type { DecodedImage } from '../image/decode';
+import { decodeImage } from '../image/decode';
+import { encodeImage, resolveFormat } from '../image/encode';
+import type { PixelImage } from '../image/planar';
+import type { Rect } from '../image/types';
+import type { SessionCache } from '../inference/session';
+import { getModel } from '../models/manifest';
+import { RestorePipeline } from '../restore/pipeline';
+import { localStage } from '../restore/stages/local';
+import { scratchStage, type ScratchInfo } from '../restore/stages/scratches';
+import { toneStage } from '../restore/stages/tone';
+import { throwIfAborted } from '../cancel';
+import { writeMask } from './mask-file';
+import { maskStats } from './scratch';
+
+export interface RefillOptions {
+  /** The original photo and the output the restore wrote for it (rewritten in place, atomically). */
+  input: string;
+  output: string;
+  /** The mask the output was filled with, and the corrected one (1 = fill), both the photo's size. */
+  oldMask: Uint8Array;
+  newMask: Uint8Array;
+  /** The restore's settings (the same stages, models, strength and output quality). */
+  settings: RestoreSettings;
+  modelsDir: string;
+  manifest: Manifest;
+  sessions: SessionCache;
+  /** Where the new mask is written (a .png file). */
+  maskFile: string;
+  /** A folder for the crop's temporary mask file (default: the OS's). */
+  tmpDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+export interface RefillResult {
+  info: ScratchInfo & { changed: Rect | null };
+  /** Pixels of the output rewritten (0 when the masks are the same: nothing is written). */
+  pasted: number;
+}
+
+/** The bounding box of the pixels where a and b differ, or null when they are the same. */
+export function diffBox(a: Uint8Array, b: Uint8Array, w: number, h: number): Rect | null {
+  if (a.length !== w * h || b.length !== w * h) throw new RangeError('the masks are not the photo’s size');
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      if ((a[row + x] ? 1 : 0) !== (b[row + x] ? 1 : 0)) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        y1 = y;
+      }
+    }
+  }
+  return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+}
+
+/** `r` grown by `m` pixels on every side, clipped to w x h. */
+export function grow(r: Rect, m: number, w: number, h: number): Rect {
+  const x = Math.max(0, r.x - m);
+  const y = Math.max(0, r.y - m);
+  return { x, y, w: Math.min(w, r.x + r.w + m) - x, h: Math.min(h, r.y + r.h + m) - y };
+}
+
+/** The rectangle of an image as a new image (alpha and metadata left out: the stages read only the pixels). */
+export function cropImage<I extends PixelImage>(img: I, r: Rect): PixelImage {
+  const n = r.w * r.h * 3;
+  const rgb = img.bitDepth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  for (let y = 0; y < r.h; y++) {
+    const s = ((r.y + y) * img.width + r.x) * 3;
+    rgb.set(img.rgb.subarray(s, s + r.w * 3), y * r.w * 3);
+  }
+  return { width: r.w, height: r.h, bitDepth: img.bitDepth, rgb };
+}
+
+/**
+ * Copies `inner` (in photo coordinates) from `src`, a crop whose top-left corner is at `at`, into `dst`, converting
+ * between 8 and 16 bits when the two differ.
+ */
+export function pasteRect(dst: PixelImage, src: PixelImage, at: { x: number; y: number }, inner: Rect): void {
+  const scale = dst.bitDepth === src.bitDepth ? 1 : dst.bitDepth === 16 ? 257 : 1 / 257;
+  for (let y = inner.y; y < inner.y + inner.h; y++) {
+    const d = (y * dst.width + inner.x) * 3;
+    const s = ((y - at.y) * src.width + (inner.x - at.x)) * 3;
+    if (scale === 1) dst.rgb.set(src.rgb.subarray(s, s + inner.w * 3), d);
+    else for (let k = 0; k < inner.w * 3; k++) dst.rgb[d + k] = Math.round(src.rgb[s + k] * scale);
+  }
+}
+
+function cropMask(mask: Uint8Array, w: number, r: Rect): Uint8Array {
+  const out = new Uint8Array(r.w * r.h);
+  for (let y = 0; y < r.h; y++) out.set(mask.subarray((r.y + y) * w + r.x, (r.y + y) * w + r.x + r.w), y * r.w);
+  return out;
+}
+
+/** How far the local restorer and the fill network look around a pixel (their tiles' receptive_overlap). */
+export function reach(manifest: Manifest, settings: RestoreSettings): { local: number; fill: number } {
+  const local = settings.stages?.local?.modelId ?? settings.modelId;
+  const own = settings.stages?.scratches ?? {};
+  const r = getModel(manifest, local, 'restore');
+  const f = getModel(manifest, own.fillModelId, 'fill');
+  return { local: r.receptive_overlap, fill: f.receptive_overlap };
+}
+
+/**
+ * Fills `newMask` into the output of `input`, recomputing only around the pixels where it differs from `oldMask`;
+ * writes the output atomically (nothing is written when the masks are the same) and the new mask to `maskFile`.
+ */
+export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
+  const t0 = performance.now();
+  const progress = (f: number) => o.onProgress?.(Math.min(1, Math.max(0, f)));
+  const photo = await decodeImage(o.input);
+  const { width: W, height: H } = photo;
+  if (o.oldMask.length !== W * H || o.newMask.length !== W * H) {
+    throw new RangeError(`the mask is not the size of the photo (${W}x${H})`);
+  }
+  const out = await decodeImage(o.output);
+  if (out.width !== W || out.height !== H) {
+    throw new Error(`The restored photo ${path.basename(o.output)} is ${out.width}x${out.height}, not the original's ${W}x${H}: restore it again.`);
+  }
+  progress(0.05);
+  const own = o.settings.stages?.scratches ?? {};
+  const sensitivity = own.sensitivity ?? 0.5;
+  const changed = diffBox(o.oldMask, o.newMask, W, H);
+  const base = { ...maskStats(o.newMask), source: 'file' as const, sensitivity, detectMs: 0, fillMs: 0, fillTiles: 0 };
+  if (!changed) {
+    const maskFile = await writeMask(o.maskFile, o.newMask, W, H);
+    progress(1);
+    return { info: { ...base, maskFile, changed: null }, pasted: 0 };
+  }
+  const m = reach(o.manifest, o.settings);
+  const inner = grow(changed, m.local, W, H);
+  const crop = grow(inner, m.local + m.fill, W, H);
+
+  // the tone stage on the whole photo (its mapping is found on a thumbnail of the whole photo, as in the restore)
+  const common = { settings: o.settings, modelsDir: o.modelsDir, sessions: o.sessions };
+  const toned = await new RestorePipeline({ ...common, stages: [toneStage] }).run(photo, { input: o.input, signal: o.signal });
+  throwIfAborted(o.signal);
+  progress(0.1);
+
+  // the crop through the scratch stage (the new mask, from a temporary file) and the local network
+  const tmp = path.join(o.tmpDir ?? os.tmpdir(), `revive-refill-${randomUUID().slice(0, 8)}.png`);
+  await writeMask(tmp, cropMask(o.newMask, W, crop), crop.w, crop.h);
+  let restored;
+  try {
+    const settings: RestoreSettings = {
+      ...o.settings,
+      stages: { ...o.settings.stages, scratches: { ...own, enabled: true, mask: tmp, saveMask: undefined } },
+    };
+    const pipeline = new RestorePipeline({ ...common, settings, stages: [scratchStage, localStage] });
+    restored = await pipeline.run(cropImage(toned.image, crop), {
+      input: o.input,
+      signal: o.signal,
+      onProgress: (f) => progress(0.1 + 0.8 * f),
+    });
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
+  throwIfAborted(o.signal);
+
+  pasteRect(out, restored.image, crop, inner);
+  const stageInfo = restored.info?.scratches as unknown as ScratchInfo | undefined;
+  await encodeImage(out as DecodedImage, o.output, {
+    format: resolveFormat(o.output, 'same'),
+    quality: o.settings.quality,
+    inputPath: o.input,
+  });
+  // the mask last: a refill cut short leaves the output and its mask as they were
+  const maskFile = await writeMask(o.maskFile, o.newMask, W, H);
+  progress(1);
+  return {
+    info: {
+      ...base,
+      maskFile,
+      fillMs: stageInfo?.fillMs ?? Math.round(performance.now() - t0),
+      fillTiles: stageInfo?.fillTiles ?? 0,
+      changed: inner,
+    },
+    pasted: inner.w * inner.h,
+  };
+}
