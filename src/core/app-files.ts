@@ -15,6 +15,8 @@ export interface AppPhoto {
   input: string;
   output: string;
   maskFile: string;
+  /** The settings it was restored with (a refill recomputes with the same ones). */
+  settings: RestoreSettings;
 }
 
 export class AppFiles {
@@ -39,13 +41,13 @@ export class AppFiles {
   }
 
   /** Remembers a restored photo's mask (a 'file-done' result whose scratch info names one in the work folder). */
-  record(result: FileResult): void {
+  record(result: FileResult, settings: RestoreSettings): void {
     const maskFile = (result.info?.scratches as { maskFile?: unknown } | undefined)?.maskFile;
     if (result.status !== 'ok' || typeof maskFile !== 'string' || !this.owns(maskFile)) return;
     const key = pathKey(path.resolve(result.output));
     const old = this.photos.get(key);
     if (old && old.maskFile !== maskFile) fs.rmSync(old.maskFile, { force: true });
-    this.photos.set(key, { input: path.resolve(result.input), output: path.resolve(result.output), maskFile });
+    this.photos.set(key, { input: path.resolve(result.input), output: path.resolve(result.output), maskFile, settings });
   }
 
   /** The photo behind an output the engine restored in this session, or null. */

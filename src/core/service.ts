@@ -254,7 +254,7 @@ export class EngineService {
           modelsDir: this.modelsDir,
           onEvent: (event) => {
             if (event.type === 'provider') this.lastProvider = event.report;
-            if (event.type === 'file-done') this.files.record(event.result);
+            if (event.type === 'file-done') this.files.record(event.result, req.settings);
             this.emit({ channel: 'job', event });
           },
         });
@@ -314,7 +314,7 @@ export class EngineService {
         const r = await refillScratches({
           ...base,
           ...(await this.masks(photo.maskFile, req.mask)),
-          settings: req.settings,
+          settings: photo.settings,
           modelsDir: this.modelsDir,
           manifest,
           sessions: this.sessions,
@@ -327,7 +327,7 @@ export class EngineService {
           },
         });
         result = { ...base, status: 'ok', ms: Math.round(performance.now() - t0), info: { scratches: r.info as unknown as Record<string, unknown> } };
-        this.files.record(result);
+        this.files.record(result, photo.settings);
       } catch (e) {
         const ms = Math.round(performance.now() - t0);
         result = isCancel(e) || signal.aborted

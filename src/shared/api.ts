@@ -66,8 +66,9 @@ export interface ColorizeResult {
 
 /**
  * Fill a corrected scratch mask again (after a restore, the person added or erased marks): only the area around the
- * changed marks is recomputed, and the output the restore wrote is updated in place. A job: its events come on the
- * job stream ('start' says kind 'refill'), cancelled with cancelJob; the result's info.scratches is the new mask's.
+ * changed marks is recomputed (with the settings that restore used), and the output the restore wrote is updated in
+ * place. A job: its events come on the job stream ('start' says kind 'refill'), cancelled with cancelJob; the
+ * result's info.scratches is the new mask's.
  */
 export interface RefillRequest {
   /** The original photo and the output the engine restored it to in this session. */
@@ -75,8 +76,6 @@ export interface RefillRequest {
   output: string;
   /** The corrected mask: a PNG the size of the photo, white (or opaque light) = fill. */
   mask: Uint8Array;
-  /** The settings of the restore (the same models, strength and quality). */
-  settings: RestoreSettings;
 }
 
 export interface RefineRound {

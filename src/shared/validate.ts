@@ -206,13 +206,8 @@ export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
 
 /** A corrected scratch mask to fill (the engine refuses outputs it did not restore in this session). */
 export function refillRequest(c: Checker, v: unknown, field: string): RefillRequest {
-  const o = c.object(v, field, ['input', 'output', 'mask', 'settings']);
-  return {
-    input: c.path(o.input, `${field}.input`),
-    output: c.path(o.output, `${field}.output`),
-    mask: c.bytes(o.mask, `${field}.mask`),
-    settings: restoreSettings(c, o.settings, `${field}.settings`),
-  };
+  const o = c.object(v, field, ['input', 'output', 'mask']);
+  return { input: c.path(o.input, `${field}.input`), output: c.path(o.output, `${field}.output`), mask: c.bytes(o.mask, `${field}.mask`) };
 }
 
 function source(c: Checker, v: unknown, field: string): RefineRequest['source'] {

@@ -46,7 +46,7 @@ async function refill(output: string, mask: Uint8Array): Promise<FileResult> {
 }
 
 async function refillPng(output: string, png: Uint8Array): Promise<FileResult> {
-  const req = { input: photo, output, mask: png, settings: settings() };
+  const req = { input: photo, output, mask: png };
   const { jobId } = await engine.refillScratches(refillRequest(new Checker('refillScratches', 'any'), req, 'req'));
   await engine.waitForJob(jobId);
   const done = events.find((e): e is Extract<JobEvent, { type: 'file-done' }> => e.type === 'file-done' && e.jobId === jobId);
@@ -179,7 +179,7 @@ describe('refill a corrected scratch mask', () => {
     const stranger = path.join(tmp, 'stranger.png');
     fs.copyFileSync(photo, stranger);
     const mask = new Uint8Array(await sharp({ create: { width: W, height: H, channels: 3, background: '#000' } }).png().toBuffer());
-    await expect(engine.refillScratches({ input: photo, output: stranger, mask, settings: settings() })).rejects.toThrow(
+    await expect(engine.refillScratches({ input: photo, output: stranger, mask })).rejects.toThrow(
       /no record of what it fixed/,
     );
     await expect(engine.loadScratchMask(stranger)).rejects.toThrow(/Restore the photo again/);

@@ -39,17 +39,17 @@ describe('AppFiles', () => {
       ms: 1,
       info: { scratches: { maskFile } },
     });
-    files.record(result('/etc/passwd'));
-    files.record(result(m1, 'error'));
+    files.record(result('/etc/passwd'), settings);
+    files.record(result(m1, 'error'), settings);
     expect(files.photo('/out/a.png')).toBeNull();
-    files.record(result(m1));
-    expect(files.photo('/out/../out/a.png')).toEqual({ input: '/photos/a.png', output: '/out/a.png', maskFile: m1 });
+    files.record(result(m1), settings);
+    expect(files.photo('/out/../out/a.png')).toEqual({ input: '/photos/a.png', output: '/out/a.png', maskFile: m1, settings });
     expect(files.owns(m1)).toBe(true);
     expect(files.owns(path.join(files.dir, '..', 'x.png'))).toBe(false);
     expect(files.owns(files.dir)).toBe(false);
     const m2 = files.nextMaskFile('/out/a.png');
     expect(files.owns(m2)).toBe(true);
-    files.record(result(m2));
+    files.record(result(m2), settings);
     expect(fs.existsSync(m1)).toBe(false);
     expect(files.photo('/out/a.png')?.maskFile).toBe(m2);
     const dir = files.dir;

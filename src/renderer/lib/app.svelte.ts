@@ -10,6 +10,7 @@ import { leaveWarning } from './leave';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
 import type { ToneInfo } from '../../shared/tone';
 import type { ToneChoice } from './tone-preview';
+import type { ScratchResult } from './scratches.svelte';
 
 export type ItemStatus = 'waiting' | 'queued' | 'working' | 'done' | 'skipped' | 'error' | 'cancelled';
 
@@ -30,6 +31,8 @@ export interface QueueItem {
   ms: number | null;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
+  /** What the scratch stage filled (its mask is the engine's, shown by "Show what was fixed"); null = nothing known. */
+  scratches: ScratchResult | null;
 }
 
 export interface JobProgress {
@@ -103,6 +106,7 @@ export class AppState {
   private readonly jobFiles = new Map<string, Map<number, number>>(); // jobId -> file index -> item id
   private readonly folders = new Set<string>();
   private readonly finished = new Set<string>(); // jobs whose 'done' was seen
+  private readonly refills = new Set<string>(); // refill jobs (a photo's corrected scratches: ScratchFix follows them)
   private readonly thumbs = new TaskQueue(2);
   private readonly thumbsAsked = new Set<number>();
   private off: (() => void) | null = null;
@@ -198,6 +202,7 @@ export class AppState {
       error: null,
       ms: null,
       tone: null,
+      scratches: null,
     };
   }
 
@@ -400,6 +405,12 @@ export class AppState {
   }
 
   onJobEvent(e: JobEvent): void {
+    // a refill is no restore of the list: the photo stays done while its corrected marks are filled (ScratchFix)
+    if (e.type === 'start' && e.kind === 'refill') this.refills.add(e.jobId);
+    if (this.refills.has(e.jobId)) {
+      if (e.type === 'done') this.refills.delete(e.jobId);
+      return;
+    }
     switch (e.type) {
       case 'start': {
         const map = new Map<number, number>();
@@ -453,6 +464,7 @@ export class AppState {
           error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
           ms: r.ms,
           tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
+          scratches: (r.info?.scratches as ScratchResult | undefined) ?? null,
         });
         const sel = this.selected;
         if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;

@@ -1,0 +1,180 @@
+// "Show what was fixed": the marks the scratch stage filled in a restored photo, shown over the result, corrected with
+// a brush (add a missed scratch) and an eraser (take away a false mark), and filled again (refillScratches: the engine
+// recomputes only around what changed and rewrites the result; its progress comes on the job stream, and Cancel
+// stops it). One per photo on screen (the Viewer makes it).
+import type { PhotoPoint, Painter } from '../components/compare-types';
+import { addPoint, type Stroke } from '../refine/strokes';
+import type { QueueItem } from './app.svelte';
+import { errorText } from './format';
+import { MARK_COLOR, MaskEditor } from './mask-editor';
+
+/** What a restore or a refill reports of the scratch stage (FileResult.info.scratches). */
+export interface ScratchResult {
+  pixels: number;
+  fraction: number;
+  maskFile?: string;
+}
+
+export type ScratchTool = 'add' | 'erase';
+
+export const BRUSH_SIZES = { min: 2, max: 120, default: 10 } as const;
+
+export class ScratchFix {
+  show = $state(false);
+  tool = $state<ScratchTool>('add');
+  size = $state<number>(BRUSH_SIZES.default);
+  editor = $state.raw<MaskEditor | null>(null);
+  /** Bumped when the marks change (undo/redo availability). */
+  version = $state(0);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  job = $state<{ id: string | null; fraction: number; cancelling: boolean } | null>(null);
+
+  canUndo = $derived.by(() => (void this.version, !!this.editor?.history.canUndo));
+  canRedo = $derived.by(() => (void this.version, !!this.editor?.history.canRedo));
+  edited = $derived.by(() => (void this.version, !!this.editor?.edited));
+  busy = $derived(this.job !== null);
+
+  private off: (() => void) | null = null;
+  private stroke: Stroke | null = null;
+  private frame = 0;
+  private loadedFor: string | null = null;
+
+  constructor(
+    readonly item: QueueItem,
+    private readonly api = window.revive,
+  ) {
+    this.off = this.api.onJobEvent((e) => {
+      const job = this.job;
+      if (!job) return;
+      // the job's first events may come before refillScratches answers with its id: the refill of this output is ours
+      if (e.type === 'start' && e.kind === 'refill' && job.id === null && e.files[0]?.output === this.item.output) job.id = e.jobId;
+      if (e.jobId !== job.id) return;
+      if (e.type === 'file-progress') job.fraction = e.fraction;
+      else if (e.type === 'file-done') {
+        const r = e.result;
+        if (r.status === 'ok') {
+          this.item.scratches = (r.info?.scratches as ScratchResult | undefined) ?? this.item.scratches;
+          void this.reload();
+        } else if (r.status === 'error') this.error = `Could not fill the marks: ${r.error ?? 'the engine gave no reason.'}`;
+      } else if (e.type === 'done') this.job = null;
+    });
+  }
+
+  /** The photo has a record of what was fixed (restored in this session with Scratches & dust on). */
+  get available(): boolean {
+    return this.item.status === 'done' && !!this.item.output && !!this.item.scratches?.maskFile;
+  }
+
+  dispose(): void {
+    this.off?.();
+    this.off = null;
+    if (this.frame) cancelAnimationFrame(this.frame);
+  }
+
+  async toggle(): Promise<void> {
+    if (this.show) {
+      this.show = false;
+      return;
+    }
+    this.show = true;
+    if (!this.editor || this.loadedFor !== this.item.scratches?.maskFile) await this.reload();
+  }
+
+  /** Loads the photo's current mask from the engine (after a restore or a fill); the strokes start afresh. */
+  async reload(): Promise<void> {
+    const output = this.item.output;
+    const maskFile = this.item.scratches?.maskFile ?? null;
+    if (!output || !maskFile) return;
+    this.loading = true;
+    this.error = null;
+    try {
+      const p = await this.api.loadScratchMask(output);
+      const bitmap = await createImageBitmap(new Blob([new Uint8Array(p.bytes)], { type: p.mime }));
+      this.editor = new MaskEditor(bitmap);
+      bitmap.close();
+      this.loadedFor = maskFile;
+      this.version++;
+    } catch (e) {
+      this.error = `Could not show what was fixed: ${errorText(e)}`;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** The left button over the result while the marks are shown: add or erase marks. */
+  readonly painter: Painter = {
+    down: (p: PhotoPoint) => {
+      const ed = this.editor;
+      if (!this.show || !ed || this.job) return false;
+      const stroke: Stroke = {
+        tool: this.tool === 'erase' ? 'eraser' : 'brush',
+        layer: 'paint',
+        color: MARK_COLOR,
+        size: this.size,
+        hardness: 1,
+        points: [],
+      };
+      addPoint(stroke.points, p, 0);
+      ed.begin(stroke);
+      this.stroke = stroke;
+      return true;
+    },
+    move: (points: PhotoPoint[]) => {
+      const s = this.stroke;
+      if (!s) return;
+      let added = false;
+      for (const p of points) added = addPoint(s.points, p, Math.max(0.75, s.size * 0.08)) || added;
+      if (added && !this.frame) {
+        this.frame = requestAnimationFrame(() => {
+          this.frame = 0;
+          this.editor?.update();
+        });
+      }
+    },
+    up: () => {
+      if (this.frame) cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.editor?.update();
+      this.editor?.commit();
+      this.stroke = null;
+      this.version++;
+    },
+  };
+
+  undo(): void {
+    if (this.editor?.undo()) this.version++;
+  }
+
+  redo(): void {
+    if (this.editor?.redo()) this.version++;
+  }
+
+  /** Fills the corrected marks: only the changed area is recomputed; the result on screen updates when it is done. */
+  async fill(): Promise<void> {
+    const ed = this.editor;
+    const output = this.item.output;
+    if (!ed || !output || this.job) return;
+    this.error = null;
+    this.job = { id: null, fraction: 0, cancelling: false };
+    try {
+      const mask = await ed.export();
+      const { jobId } = await this.api.refillScratches({ input: this.item.path, output, mask });
+      if (this.job && this.job.id === null) this.job.id = jobId;
+    } catch (e) {
+      this.job = null;
+      this.error = `Could not fill the marks: ${errorText(e)}`;
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const job = this.job;
+    if (!job?.id || job.cancelling) return;
+    job.cancelling = true;
+    try {
+      await this.api.cancelJob(job.id);
+    } catch (e) {
+      this.error = `Could not cancel: ${errorText(e)}`;
+    }
+  }
+}
