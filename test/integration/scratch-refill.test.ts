@@ -175,6 +175,35 @@ describe('refill a corrected scratch mask', () => {
     expect(toFilled / (3 * k)).toBeGreaterThan(15);
   }, 240_000);
 
+  it('a cancelled refill leaves the output and its marks as they were', async () => {
+    const r = await restore(path.join(tmp, 'out4'));
+    const found = await currentMask(r.output);
+    const added = found.slice();
+    for (let y = 200; y < 240; y++) for (let x = 100; x < 220; x++) added[y * W + x] = 1;
+    const png = await sharp(Buffer.from(added.map((v) => (v ? 255 : 0))), { raw: { width: W, height: H, channels: 1 } })
+      .png()
+      .toBuffer();
+    const before = fs.readFileSync(r.output);
+    const { jobId } = await engine.refillScratches({ input: photo, output: r.output, mask: new Uint8Array(png) });
+    // cancelled as soon as it has started filling
+    await new Promise<void>((resolve) => {
+      const off = engine.onJobEvent((e) => {
+        if (e.jobId === jobId && (e.type === 'file-progress' || e.type === 'done')) {
+          off();
+          void engine.cancelJob(jobId).then(resolve);
+        }
+      });
+    });
+    await engine.waitForJob(jobId);
+    const done = events.find((e): e is Extract<JobEvent, { type: 'file-done' }> => e.type === 'file-done' && e.jobId === jobId);
+    expect(done?.result.status).toBe('cancelled');
+    const end = events.find((e): e is Extract<JobEvent, { type: 'done' }> => e.type === 'done' && e.jobId === jobId);
+    expect(end?.summary).toMatchObject({ total: 1, cancelled: 1, ok: 0 });
+    expect(fs.readFileSync(r.output).equals(before)).toBe(true);
+    expect(await currentMask(r.output)).toEqual(found);
+    expect(fs.readdirSync(engine.files.tmp)).toEqual([]); // no crop mask left behind
+  }, 240_000);
+
   it('refuses an output it did not restore, and a mask of another size', async () => {
     const stranger = path.join(tmp, 'stranger.png');
     fs.copyFileSync(photo, stranger);

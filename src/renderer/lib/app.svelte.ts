@@ -409,6 +409,11 @@ export class AppState {
     if (e.type === 'start' && e.kind === 'refill') this.refills.add(e.jobId);
     if (this.refills.has(e.jobId)) {
       if (e.type === 'done') this.refills.delete(e.jobId);
+      // its new marks, also when the photo is no longer on screen
+      if (e.type === 'file-done' && e.result.status === 'ok') {
+        const it = this.items.find((i) => i.output === e.result.output);
+        if (it) it.scratches = (e.result.info?.scratches as ScratchResult | undefined) ?? it.scratches;
+      }
       return;
     }
     switch (e.type) {

@@ -53,10 +53,8 @@ export class ScratchFix {
       if (e.type === 'file-progress') job.fraction = e.fraction;
       else if (e.type === 'file-done') {
         const r = e.result;
-        if (r.status === 'ok') {
-          this.item.scratches = (r.info?.scratches as ScratchResult | undefined) ?? this.item.scratches;
-          void this.reload();
-        } else if (r.status === 'error') this.error = `Could not fill the marks: ${r.error ?? 'the engine gave no reason.'}`;
+        // (AppState records the new marks on the photo; the result on screen reloads when they change)
+        if (r.status === 'ok') void this.reload(); else if (r.status === 'error') this.error = `Could not fill the marks: ${r.error ?? 'the engine gave no reason.'}`;
       } else if (e.type === 'done') this.job = null;
     });
   }
