@@ -25,6 +25,7 @@ import { toneStage } from '../restore/stages/tone';
 import { throwIfAborted } from '../cancel';
 import { writeMask } from './mask-file';
 import { maskStats } from './scratch';
+import { boundingBox } from '../refine/mask';
 
 export interface RefillOptions {
   /** The original photo and the output the restore wrote for it (rewritten in place, atomically). */
@@ -55,22 +56,9 @@ export interface RefillResult {
 /** The bounding box of the pixels where a and b differ, or null when they are the same. */
 export function diffBox(a: Uint8Array, b: Uint8Array, w: number, h: number): Rect | null {
   if (a.length !== w * h || b.length !== w * h) throw new RangeError('the masks are not the photo’s size');
-  let x0 = w;
-  let y0 = h;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) {
-      if ((a[row + x] ? 1 : 0) !== (b[row + x] ? 1 : 0)) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        y1 = y;
-      }
-    }
-  }
-  return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+  const xor = new Uint8Array(w * h);
+  for (let i = 0; i < xor.length; i++) xor[i] = (a[i] ? 1 : 0) ^ (b[i] ? 1 : 0);
+  return boundingBox(xor, w, h);
 }
 
 /** `r` grown by `m` pixels on every side, clipped to w x h. */

@@ -3,24 +3,12 @@
 // (Refine's stroke model, ../refine/strokes.ts: operations, not bitmaps). export() gives the corrected mask back as
 // the engine reads it: an opaque PNG, white where a mark is, black elsewhere; pixels nobody touched are the found
 // mask's exactly, so the engine recomputes only where the person changed something.
+import { canvas, canvasPng, ctx } from '../refine/layers';
 import { drawOp, drawStroke, StrokeHistory, type Ctx2D, type Stroke } from '../refine/strokes';
 
 /** The colour the marks are shown in (over the photo, half transparent). */
 export const MARK_COLOR = '#ff2d78';
 const MARK_RGB = [0xff, 0x2d, 0x78];
-
-function canvas(w: number, h: number): HTMLCanvasElement {
-  const c = document.createElement('canvas');
-  c.width = w;
-  c.height = h;
-  return c;
-}
-
-function ctx(c: HTMLCanvasElement): CanvasRenderingContext2D {
-  const x = c.getContext('2d', { willReadFrequently: true });
-  if (!x) throw new Error('This computer could not give Revive a drawing surface.');
-  return x;
-}
 
 export class MaskEditor {
   /** The canvas on screen: the found marks and the strokes. */
@@ -65,7 +53,7 @@ export class MaskEditor {
   /** Starts a stroke (points may still grow: call update() after adding some). */
   begin(stroke: Stroke): void {
     const snapshot = canvas(this.width, this.height);
-    snapshot.getContext('2d')?.drawImage(this.view, 0, 0);
+    ctx(snapshot).drawImage(this.view, 0, 0);
     this.active = { stroke, snapshot };
     this.update();
   }
@@ -128,8 +116,6 @@ export class MaskEditor {
       d[i + 3] = 255;
     }
     o.putImageData(img, 0, 0);
-    const blob = await new Promise<Blob | null>((resolve) => out.toBlob(resolve, 'image/png'));
-    if (!blob) throw new Error('Revive could not prepare the corrected marks.');
-    return new Uint8Array(await blob.arrayBuffer());
+    return canvasPng(out, 'the corrected marks');
   }
 }

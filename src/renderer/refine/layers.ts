@@ -14,14 +14,15 @@ import {
 
 const LAYERS: Layer[] = ['paint', 'mask', 'color'];
 
-function canvas(w: number, h: number): HTMLCanvasElement {
+/** A w x h canvas (not in the document). */
+export function canvas(w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');
   c.width = w;
   c.height = h;
   return c;
 }
 
-function ctx(c: HTMLCanvasElement): CanvasRenderingContext2D {
+export function ctx(c: HTMLCanvasElement): CanvasRenderingContext2D {
   const x = c.getContext('2d', { willReadFrequently: false });
   if (!x) throw new Error('This computer could not give Revive a drawing surface.');
   return x;
@@ -122,10 +123,8 @@ export class StrokeLayers {
     return hasAlpha(ctx(c).getImageData(0, 0, this.width, this.height).data);
   }
 
-  private static async png(c: HTMLCanvasElement): Promise<Uint8Array> {
-    const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
-    if (!blob) throw new Error('Revive could not prepare the strokes.');
-    return new Uint8Array(await blob.arrayBuffer());
+  private static png(c: HTMLCanvasElement): Promise<Uint8Array> {
+    return canvasPng(c, 'the strokes');
   }
 
   /**
@@ -160,4 +159,11 @@ export class StrokeLayers {
     u.drawImage(this.view.mask, 0, 0);
     return { strokes, mask: await StrokeLayers.png(union) };
   }
+}
+
+/** A canvas as PNG bytes (what the engine gets); `what` names it in the message when the browser cannot encode it. */
+export async function canvasPng(c: HTMLCanvasElement, what: string): Promise<Uint8Array> {
+  const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error(`Revive could not prepare ${what}.`);
+  return new Uint8Array(await blob.arrayBuffer());
 }
