@@ -3,8 +3,8 @@
 // (Refine's stroke model, ../refine/strokes.ts: operations, not bitmaps). export() gives the corrected mask back as
 // the engine reads it: an opaque PNG, white where a mark is, black elsewhere; pixels nobody touched are the found
 // mask's exactly, so the engine recomputes only where the person changed something.
-import { canvas, canvasPng, ctx } from '../refine/layers';
-import { drawOp, drawStroke, StrokeHistory, type Ctx2D, type Stroke } from '../refine/strokes';
+import { canvas, canvasPng, ctx, LiveStroke, replay } from '../refine/layers';
+import { StrokeHistory, type Stroke } from '../refine/strokes';
 
 /** The colour the marks are shown in (over the photo, half transparent). */
 export const MARK_COLOR = '#ff2d78';
@@ -15,7 +15,7 @@ export class MaskEditor {
   readonly view: HTMLCanvasElement;
   private readonly base: HTMLCanvasElement;
   readonly history = new StrokeHistory();
-  private active: { stroke: Stroke; snapshot: HTMLCanvasElement } | null = null;
+  private active: LiveStroke | null = null;
   /** Marked pixels of the found mask. */
   readonly found: number;
 
@@ -52,21 +52,11 @@ export class MaskEditor {
 
   /** Starts a stroke (points may still grow: call update() after adding some). */
   begin(stroke: Stroke): void {
-    const snapshot = canvas(this.width, this.height);
-    ctx(snapshot).drawImage(this.view, 0, 0);
-    this.active = { stroke, snapshot };
-    this.update();
+    this.active = new LiveStroke(this.view, stroke);
   }
 
   update(): void {
-    const a = this.active;
-    if (!a) return;
-    const c = ctx(this.view);
-    c.save();
-    c.globalCompositeOperation = 'copy';
-    c.drawImage(a.snapshot, 0, 0);
-    c.restore();
-    drawStroke(c as unknown as Ctx2D, a.stroke);
+    this.active?.update();
   }
 
   commit(): void {
@@ -78,12 +68,7 @@ export class MaskEditor {
   }
 
   redraw(): void {
-    const c = ctx(this.view);
-    c.save();
-    c.globalCompositeOperation = 'copy';
-    c.drawImage(this.base, 0, 0);
-    c.restore();
-    for (const op of this.history.live) drawOp(c as unknown as Ctx2D, op, 'paint', this.width, this.height);
+    replay(this.view, this.base, this.history.live, 'paint');
   }
 
   undo(): boolean {
