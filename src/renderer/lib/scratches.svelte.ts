@@ -19,7 +19,18 @@ export type ScratchTool = 'add' | 'erase';
 
 export const BRUSH_SIZES = { min: 2, max: 120, default: 10 } as const;
 
+/** The photos whose corrections are kept while another photo is on screen (unfilled strokes, a fill running). */
+const kept = new Map<number, ScratchFix>();
+
 export class ScratchFix {
+  /** The photo's ScratchFix: the one kept from an earlier visit (its strokes and undo), else a new one. */
+  static for(item: QueueItem): ScratchFix {
+    const fix = kept.get(item.id);
+    const f = fix && fix.item.path === item.path ? fix : new ScratchFix(item);
+    f.onScreen = true;
+    return f;
+  }
+
   show = $state(false);
   tool = $state<ScratchTool>('add');
   size = $state<number>(BRUSH_SIZES.default);
@@ -39,6 +50,7 @@ export class ScratchFix {
   private stroke: Stroke | null = null;
   private frame = 0;
   private loadedFor: string | null = null;
+  private onScreen = false;
 
   constructor(
     readonly item: QueueItem,
@@ -54,7 +66,12 @@ export class ScratchFix {
       else if (e.type === 'file-done') {
         const r = e.result;
         // (AppState records the new marks on the photo; the result on screen reloads when they change)
-        if (r.status === 'ok') void this.reload(); else if (r.status === 'error') this.error = `Could not fill the marks: ${r.error ?? 'the engine gave no reason.'}`;
+        if (r.status === 'ok' && this.onScreen) void this.reload();
+        else if (r.status === 'ok') {
+          // filled while another photo is on screen: nothing is left to keep (the next visit loads the new marks)
+          kept.delete(this.item.id);
+          this.dispose();
+        } else if (r.status === 'error') this.error = `Could not fill the marks: ${r.error ?? 'the engine gave no reason.'}`;
       } else if (e.type === 'done') this.job = null;
     });
   }
@@ -62,6 +79,19 @@ export class ScratchFix {
   /** The photo has a record of what was fixed (restored in this session with Scratches & dust on). */
   get available(): boolean {
     return this.item.status === 'done' && !!this.item.output && !!this.item.scratches?.maskFile;
+  }
+
+  /**
+   * The photo leaves the screen: corrections not filled yet (or a fill still running) are kept for its next visit;
+   * otherwise everything is let go of.
+   */
+  leave(): void {
+    this.onScreen = false;
+    if (this.edited || this.busy) kept.set(this.item.id, this);
+    else {
+      kept.delete(this.item.id);
+      this.dispose();
+    }
   }
 
   dispose(): void {
