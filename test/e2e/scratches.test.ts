@@ -64,7 +64,7 @@ describe('scratches & dust', () => {
     await expect.poll(() => page.getByTestId('out-dir').textContent()).toMatch(/restored$/);
     await app.drop([photo]);
     await page.getByTestId('restore').click();
-    const row = page.getByTestId('queue-item');
+    const row = page.locator('[data-testid="queue-item"][data-name="scratched.png"]');
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
     const start = app.calls.find((c) => c.method === 'startRestore');
     expect(start?.args[0]).toMatchObject({ settings: { stages: { scratches: { enabled: true, sensitivity: 0.5 } } } });
@@ -112,9 +112,22 @@ describe('scratches & dust', () => {
     expect(band(found)).toBeGreaterThan(30);
     await app.screenshot('app-scratches.png');
 
-    // undo and redo the erase, then Fill
+    // undo and redo the erase
     await page.getByTestId('fix-undo').click();
     await page.getByTestId('fix-redo').click();
+    const edited = (await page.evaluate(OVERLAY_MARKS)) as number;
+    expect(edited).not.toBe(shown);
+
+    // another photo on screen and back: the corrections not filled yet are still there, with their undo
+    await app.drop([crops(1)[0]]);
+    await page.locator('[data-testid="queue-item"][data-name="crop-1.png"]').locator('button').first().click();
+    await expect.poll(() => page.getByTestId('scratch-tools').count()).toBe(0); // not restored: nothing to show
+    await row.locator('button').first().click();
+    await visible(page.getByTestId('scratch-overlay').locator('canvas'));
+    expect(await page.evaluate(OVERLAY_MARKS)).toBe(edited);
+    expect(await page.getByTestId('fix-undo').isEnabled()).toBe(true);
+
+    // Fill
     const src = await img.getAttribute('src');
     await page.getByTestId('fix-fill').click();
     await expect.poll(() => img.getAttribute('src'), { timeout: 120_000 }).not.toBe(src);
