@@ -107,7 +107,7 @@ describe('revive restore: usage errors exit 2', () => {
         tile: 256,
         format: 'webp',
         quality: 70,
-        stages: { tone: { strength: 0.6, mode: 'neutral' } },
+        stages: { tone: { strength: 0.6, mode: 'neutral' }, scratches: {} },
       },
       json: true,
       threads: 0,
@@ -115,7 +115,7 @@ describe('revive restore: usage errors exit 2', () => {
   });
 
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
-    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' } });
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' }, scratches: {} });
     expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
   });
 });
