@@ -65,8 +65,8 @@ function invertStage(name: string, seen: string[]): Stage {
 }
 
 describe('restore pipeline', () => {
-  it('ships the tone stage first, then the local network', () => {
-    expect(STAGES.map((s) => [s.name, s.kind])).toEqual([['tone', 'tone'], ['local', 'restore']]);
+  it('ships the tone stage first, then the scratch stage, then the local network', () => {
+    expect(STAGES.map((s) => [s.name, s.kind])).toEqual([['tone', 'tone'], ['scratches', 'scratch'], ['local', 'restore']]);
   });
 
   it('with the shipped stages and a models folder without a tone model gives exactly what restoreImage gives', async () => {

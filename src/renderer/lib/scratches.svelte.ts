@@ -20,6 +20,8 @@ export type ScratchTool = 'add' | 'erase';
 export const BRUSH_SIZES = { min: 2, max: 120, default: 10 } as const;
 
 /** The photos whose corrections are kept while another photo is on screen (unfilled strokes, a fill running). */
+// bookkeeping nothing renders: deliberately not reactive
+// eslint-disable-next-line svelte/prefer-svelte-reactivity
 const kept = new Map<number, ScratchFix>();
 
 export class ScratchFix {
