@@ -46,6 +46,21 @@ def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = Non
     return tuple(torch.stack(t) for t in zip(*out))
 
 
+class Batches(torch.utils.data.IterableDataset):
+    """make_batch for step, step + 1, ... in a worker process, so drawing the damage overlaps the training step."""
+
+    def __init__(self, cfg: ScratchConfig, start: int):
+        self.cfg, self.start = cfg, start
+
+    def __iter__(self):
+        torch.set_num_threads(1)
+        sampler = CropSampler.from_folders(size=self.cfg.crop, p_rescale=self.cfg.p_rescale, seed=self.cfg.seed)
+        step = self.start
+        while True:
+            yield make_batch(sampler, self.cfg, step)
+            step += 1
+
+
 def grow(mask: torch.Tensor, px: int) -> torch.Tensor:
     return F.max_pool2d(mask, 2 * px + 1, 1, px) if px > 0 else mask
 
@@ -86,7 +101,7 @@ def main():
     opt = torch.optim.AdamW(pair.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = EMA(pair, cfg.ema)
     step, _ = resume(run_dir, pair, ema, opt, dev)
-    sampler = CropSampler.from_folders(size=cfg.crop, p_rescale=cfg.p_rescale, seed=cfg.seed)
+    batches = iter(torch.utils.data.DataLoader(Batches(cfg, step), batch_size=None, num_workers=1, prefetch_factor=4))
     vd, vc, va = val_set(cfg)
     vt, vw = damage_target(va, vd, vc)
     vm = fill_mask(va)
@@ -97,7 +112,7 @@ def main():
     t0, acc = time.time(), []
     while step < cfg.steps:
         pair.train()
-        damaged, clean, alpha = (t.to(dev) for t in make_batch(sampler, cfg, step))
+        damaged, clean, alpha = (t.to(dev) for t in next(batches))
         loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step))
         lr, gn = train_step(loss, pair, opt, ema, cfg, step)
         step += 1

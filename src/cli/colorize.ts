@@ -70,7 +70,12 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     const photo = await decodeImage(a.input);
     const strokes = await decodeColorStrokes(bytes, photo.width, photo.height);
     const { image, stats } = colorizeImage(photo, strokes);
-    await encodeImage(image, a.out, { format: formatForPath(a.out)!, quality: a.quality, inputPath: a.input });
+    await encodeImage(image, a.out, {
+      format: formatForPath(a.out)!,
+      quality: a.quality,
+      inputPath: a.input,
+      provenance: { action: 'colorized' },
+    });
     const ms = Math.round(performance.now() - started);
     if (a.json) {
       io.out(JSON.stringify({ input: a.input, output: a.out, status: 'ok', ms, painted: stats.painted, changed: stats.changed }) + '\n');

@@ -2,19 +2,32 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Device, FileResult, JobEvent, JobSummary, OutputFormat, RestoreSettings, StageSettings } from '../shared/types';
-import { DEVICES, OUTPUT_FORMATS } from '../shared/types';
+import type {
+  Device,
+  ExistingPolicy,
+  FileResult,
+  JobEvent,
+  JobSummary,
+  OutputFormat,
+  RestoreSettings,
+  StageSettings,
+} from '../shared/types';
+import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from '../shared/types';
 import { TONE_MODES, type ToneInfo, type ToneMode } from '../shared/tone';
 import { describeReport, SessionCache } from '../core/inference/session';
-import { runRestoreJob } from '../core/jobs/batch';
+import { RestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
+import { hasEscapedBytes } from '../core/fs-paths';
 import { RANGES } from '../shared/limits';
 import { type CliIO, formatMs, numberOpt, printable, span, UsageError } from './io';
 
 export const usage = `usage: revive restore <files or folders...> --out DIR [options]
 
 Restores each photo into DIR: a folder's photos keep their layout inside it, a file given alone lands at DIR/<name>.
-Outputs that already exist are skipped (so an interrupted run resumes); originals are never overwritten.
+A photo restored before into DIR from the same contents with the same settings is skipped (so an interrupted run
+resumes); originals, and files Revive did not make, are never overwritten. Photos that share a stem in one folder
+(a.jpg, a.png) are named with their extension: "a (jpg).jpg", "a (png).png". Several runs (or machines, with
+--shard) may write into one DIR at once: each photo is restored by one of them.
 
 options:
   -o, --out DIR          output folder (required; created when missing)
@@ -38,6 +51,12 @@ options:
                          one photo only (e.g. a --save-mask output you corrected)
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)
+  --existing E           skip | replace | keep-both: a photo Revive restored into DIR before is skipped
+                         when nothing changed (skip, the default; restored again into a new name when the
+                         photo or the settings changed), restored again over that earlier output (replace),
+                         or restored again into a new name (keep-both)
+  --shard K/N            restore only the K-th of N shares of the photos (0 <= K < N), split by each
+                         photo's path: N workers running the same command share the work (docs/archive.md)
   --json                 one JSON object per file on stdout, then {"summary": ...}
   -h, --help             this help
 
@@ -50,6 +69,18 @@ export interface RestoreArgs {
   settings: RestoreSettings;
   json: boolean;
   threads: number;
+  shard?: { index: number; count: number };
+}
+
+/** "K/N" of --shard: 0 <= K < N. */
+export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const [index, count] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(count >= 1 && count <= 1_000_000 && index >= 0 && index < count)) {
+    throw new UsageError(`--shard must be K/N with 0 <= K < N (e.g. 0/4 ... 3/4), got "${v}"`);
+  }
+  return { index, count };
 }
 
 export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
@@ -72,11 +103,16 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       mask: { type: 'string' },
       tile: { type: 'string' },
       threads: { type: 'string' },
+      existing: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   if (!positionals.length) throw new UsageError('give at least one photo or folder to restore');
   if (!values.out) throw new UsageError('--out DIR is required');
+  if (hasEscapedBytes(values.out)) {
+    throw new UsageError(`--out: the folder name ${printable(values.out)} is not valid UTF-8; choose a folder whose name is`);
+  }
   const format = (values.format ?? 'same') as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
   const device = (values.device ?? 'auto') as Device;
@@ -85,6 +121,8 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
   const toneMode = (values['tone-mode'] ?? 'auto') as ToneMode;
   if (!TONE_MODES.includes(toneMode)) throw new UsageError(`--tone-mode must be one of ${TONE_MODES.join(', ')}`);
   const scratches = parseScratchArgs(values, positionals, cwd);
+  const existing = (values.existing ?? 'skip') as ExistingPolicy;
+  if (!EXISTING_POLICIES.includes(existing)) throw new UsageError(`--existing must be one of ${EXISTING_POLICIES.join(', ')}`);
   return {
     inputs: positionals.map((p) => path.resolve(cwd, p)),
     outDir: path.resolve(cwd, values.out),
@@ -99,7 +137,9 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
         tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode },
         scratches,
       },
+      existing,
     },
+    shard: parseShard(values.shard),
     json: values.json ?? false,
     threads: numberOpt(values.threads, 'threads', RANGES.threads) ?? RANGES.threads.default,
   };
@@ -175,9 +215,9 @@ function resultLine(r: FileResult): string {
   const [input, output] = [printable(r.input), printable(r.output)];
   switch (r.status) {
     case 'ok':
-      return `ok       ${input} -> ${output} (${formatMs(r.ms)})\n`;
+      return `ok       ${input} -> ${output} (${formatMs(r.ms)}${r.replaced ? ', replaced the earlier one' : ''})\n`;
     case 'skipped':
-      return `skipped  ${input} (${output} exists)\n`;
+      return `skipped  ${input} (already restored with these settings: ${output})\n`;
     case 'cancelled':
       return `cancelled ${input}\n`;
     default:
@@ -223,6 +263,8 @@ export async function run(args: string[], io: CliIO): Promise<number> {
               status: r.status,
               ms: r.ms,
               ...(r.error ? { error: r.error } : {}),
+              ...(r.identical ? { identical: true } : {}),
+              ...(r.replaced ? { replaced: true } : {}),
               ...(r.info?.tone ? { tone: toneLine(r.info.tone as unknown as ToneInfo) } : {}),
               ...(r.info?.scratches ? { scratches: r.info.scratches } : {}),
             }) +
@@ -241,21 +283,26 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   };
 
   let summary: JobSummary;
+  const job = new RestoreJob(
+    { inputs: a.inputs, outDir: a.outDir, settings: a.settings },
+    { onEvent, signal: io.signal, sessions, modelsDir, ...(a.shard ? { shard: a.shard } : {}) },
+  );
   try {
-    summary = await runRestoreJob(
-      { inputs: a.inputs, outDir: a.outDir, settings: a.settings },
-      { onEvent, signal: io.signal, sessions, modelsDir },
-    );
+    summary = await job.run();
   } finally {
     await sessions.dispose();
   }
   if (a.json) io.out(JSON.stringify({ summary }) + '\n');
   else {
     const parts = [`${summary.ok} restored`];
-    if (summary.skipped) parts.push(`${summary.skipped} skipped (already there)`);
+    if (summary.skipped) parts.push(`${summary.skipped} skipped (already restored)`);
     if (summary.failed) parts.push(`${summary.failed} failed`);
     if (summary.cancelled) parts.push(`${summary.cancelled} cancelled`);
     io.err(`revive: ${parts.join(', ')} of ${summary.total} in ${formatMs(summary.ms)}; output in ${printable(a.outDir)}\n`);
+  }
+  if (files.length === 0 && a.shard && job.found > 0) {
+    io.err(`revive: none of the ${job.found} photos is in share ${a.shard.index}/${a.shard.count}\n`);
+    return 0;
   }
   if (files.length === 0) {
     io.err(`revive: no photos found in ${printable(a.inputs.join(', '))}\n`);

@@ -1,6 +1,7 @@
 // Entry point of out/cli/revive.js (built by vite.cli.config.ts).
 import { removeLiveTempsSync } from '../core/image/encode';
-import { processIO } from './io';
+import { releaseAllSync } from '../core/jobs/ledger';
+import { commandArgs, processIO } from './io';
 import { runCli } from './main';
 
 const controller = new AbortController();
@@ -10,6 +11,7 @@ let interrupted = false;
 const stop = (signal: NodeJS.Signals) => {
   if (interrupted) {
     removeLiveTempsSync();
+    releaseAllSync();
     process.exit(130);
   }
   interrupted = true;
@@ -20,7 +22,7 @@ const stop = (signal: NodeJS.Signals) => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-runCli(process.argv.slice(2), processIO(controller.signal)).then(
+runCli(commandArgs(), processIO(controller.signal)).then(
   (code) => {
     process.exitCode = code;
   },

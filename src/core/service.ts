@@ -209,7 +209,8 @@ export class EngineService {
 
   async expandInputs(paths: string[]): Promise<string[]> {
     const files = await collectInputs(paths, { onlyImages: true });
-    return files.filter((f) => !f.error).map((f) => f.input);
+    // a folder that cannot be read stays in the list: restoring it reports why (its photos are not silently lost)
+    return files.filter((f) => !f.error || f.folder).map((f) => f.input);
   }
 
   async loadPreview(file: string, maxSize: number): Promise<PreviewImage> {

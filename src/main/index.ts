@@ -16,6 +16,7 @@ import {
 } from 'electron';
 import { createDispatcher } from './dispatch';
 import { EngineClient } from './engine-protocol';
+import { PathGrants } from './grants';
 import { registerIpc, relayEvent } from './ipc';
 import { JobEffects } from './job-effects';
 import { choseLeave, leaveDialogOptions } from './leave';
@@ -129,13 +130,17 @@ if (!app.requestSingleInstanceLock()) {
       blockSleep: () => powerSaveBlocker.start('prevent-app-suspension'),
       unblockSleep: (id) => powerSaveBlocker.stop(id),
     });
+    // the paths the page may name: what the person chose or dropped, and what the app made (grants.ts)
+    const grants = new PathGrants(process.platform);
     engine.on((m) => {
+      if (m.channel === 'job') grants.noteJobEvent(m.event);
       relayEvent(win?.webContents, m);
       effects.handle(m);
     });
 
     const dispatch = createDispatcher({
       engine,
+      grants,
       platform: process.platform,
       chooseFolder: async () => {
         const opts: Electron.OpenDialogOptions = { properties: ['openDirectory', 'createDirectory'] };
@@ -147,7 +152,7 @@ if (!app.requestSingleInstanceLock()) {
         unsavedWork = summary;
       },
     });
-    registerIpc(dispatch, appUrl);
+    registerIpc(dispatch, appUrl, grants);
 
     win = createWindow();
     app.on('activate', () => {

@@ -21,8 +21,22 @@ export function modelsDirFor(loc: AppLocation): string {
   return loc.isPackaged ? path.join(loc.resourcesPath, 'models') : path.join(loc.appPath, 'models');
 }
 
-/** The URL the window loads: the dev server's under `npm run dev` (never when packaged), else the app:// page. */
+/** Whether a URL is a dev server on this machine: http(s) on localhost, 127.0.0.1 or [::1]. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The URL the window loads (and the only origin main answers IPC from): electron-vite's dev server
+ * (ELECTRON_RENDERER_URL) under `npm run dev` only, i.e. never when packaged and only on this machine; else the
+ * app:// page. A packaged app started with that variable set ignores it.
+ */
 export function windowUrlFor(isPackaged: boolean, env: Record<string, string | undefined>, appEntry: string): string {
   const dev = env.ELECTRON_RENDERER_URL;
-  return !isPackaged && dev ? dev : appEntry;
+  return !isPackaged && dev && isLoopbackUrl(dev) ? dev : appEntry;
 }

@@ -1,10 +1,11 @@
 // The sandboxed preload (built to one CommonJS file, out/preload/index.js): exposes `window.revive`, the typed
 // ReviveApi of src/shared/api.ts, over ipcRenderer: one invoke per row of the IPC table (src/shared/ipc.ts). Nothing
 // else crosses the context bridge; main validates every payload again, this side only passes arguments through and
-// turns IPC errors back into plain messages.
+// turns IPC errors back into plain messages. getPathForFile also tells main the path (GRANT_DROPPED), which is how a
+// dropped file becomes one the page may name (src/main/grants.ts).
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { ReviveApi } from '../shared/api';
-import { EV, IPC, METHODS } from '../shared/ipc';
+import { EV, GRANT_DROPPED, IPC, METHODS } from '../shared/ipc';
 import type { JobEvent, RefineEvent } from '../shared/types';
 
 /** "Error invoking remote method 'revive:x': Error: words" -> "words". */
@@ -33,7 +34,12 @@ function subscribe<E>(channel: string, cb: (e: E) => void): () => void {
 const requests = Object.fromEntries(METHODS.map((m) => [m, (...args: unknown[]) => invoke(IPC[m].channel, ...args)]));
 const api = {
   ...requests,
-  getPathForFile: (file: File) => webUtils.getPathForFile(file),
+  // a File of a drop or of the file picker: its path is granted by main (sendSync: before the page can name it)
+  getPathForFile: (file: File) => {
+    const p = webUtils.getPathForFile(file);
+    if (p) ipcRenderer.sendSync(GRANT_DROPPED, p);
+    return p;
+  },
   onJobEvent: (cb: (e: JobEvent) => void) => subscribe<JobEvent>(EV.job, cb),
   onRefineEvent: (cb: (e: RefineEvent) => void) => subscribe<RefineEvent>(EV.refine, cb),
 } as ReviveApi;

@@ -49,7 +49,7 @@ export const IPC = {
   expandInputs: {
     channel: 'revive:expand-inputs',
     side: 'engine',
-    args: one((c, v) => c.list(v, 'paths', 0, LIMITS.inputs, 'paths').map((p, i) => c.path(p, `paths[${i}]`))),
+    args: one((c, v) => c.paths(v, 'paths', 0)),
   },
   loadPreview: {
     channel: 'revive:load-preview',
@@ -102,6 +102,13 @@ export const MAIN_METHODS = METHODS.filter((m) => IPC[m].side === 'main') as Mai
 
 /** invoke channels (renderer -> main), one per request method. */
 export const CH = Object.fromEntries(METHODS.map((m) => [m, IPC[m].channel])) as { [M in Method]: Table[M]['channel'] };
+
+/**
+ * The preload's own channel (not a method of window.revive, so the page cannot send on it): the path of a File the
+ * person dropped or picked, from webUtils.getPathForFile, sent synchronously before the page gets the path, so main
+ * grants it for reading (src/main/grants.ts) before any request names it.
+ */
+export const GRANT_DROPPED = 'revive:grant-dropped';
 
 /** event channels (main -> renderer). */
 export const EV = {

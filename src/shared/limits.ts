@@ -59,12 +59,18 @@ export type RangeName = keyof typeof RANGES;
 
 /** Sizes of requests (not settings): what main refuses before the engine sees it. */
 export const LIMITS = {
+  /** Characters of one path (Windows' long-path limit). */
   pathLength: 32_767,
+  /** UTF-8 bytes of one path (Linux's PATH_MAX; macOS allows 1024, Windows' long paths a little more in UTF-16). */
+  pathBytes: 4096,
+  /** Paths in one request (a restore's inputs, the paths to expand). */
   inputs: 100_000,
+  /** UTF-8 bytes of all the paths of one request together. */
+  requestPathBytes: 32 * 1024 * 1024,
   idLength: 128,
   /** Entries of RestoreSettings.stages. */
   stages: 16,
-  /** The words of setUnsavedWork (what leaving would lose; a dialog's detail). */
+  /** The words of setUnsavedWork (what leaving would lose; a dialog's detail): the longest text a dialog shows. */
   summaryLength: 4000,
   /** Strokes and mask PNGs (bytes). */
   imageBytes: 512 * 1024 * 1024,

@@ -31,7 +31,21 @@ export interface RestoreSettings {
   quality: number; // 1..100 for lossy formats
   /** Per-stage settings, by stage name (src/core/restore/stages); a stage reads only its own. */
   stages?: Record<string, StageSettings>;
+  /** What to do with a photo restored before into this output folder (default 'skip'): see ExistingPolicy. */
+  existing?: ExistingPolicy;
 }
+
+/**
+ * A photo that Revive restored before into the same output folder (its ledger, src/core/jobs/ledger.ts, says so):
+ * - 'skip': skipped when the earlier output was made from this same photo (same contents) with the same settings,
+ *   restored again otherwise (into a new name: never over any file);
+ * - 'replace': restored again, over the earlier output Revive made from this same photo (a new name when there is
+ *   none, or the file there is not Revive's);
+ * - 'keep-both': restored again into a new name, the earlier output kept.
+ * A file Revive did not make (no ledger record, or changed since) is never replaced, skipped or claimed.
+ */
+export type ExistingPolicy = 'skip' | 'replace' | 'keep-both';
+export const EXISTING_POLICIES: readonly ExistingPolicy[] = ['skip', 'replace', 'keep-both'];
 
 /** The settings every restore stage understands; a stage without an entry uses its defaults. */
 export interface StageSettings {
@@ -69,6 +83,14 @@ export interface FileResult {
   error?: string; // words a person understands
   /** Per-stage info of a restored photo, by stage name; absent when no stage returned any. */
   info?: Record<string, StageInfo>;
+  /**
+   * Skipped because an identical earlier result exists: Revive made `output` from this same photo (same contents)
+   * with the same settings (status 'skipped'). `output` is that earlier result's path, which may differ from the
+   * name the 'start' event planned.
+   */
+  identical?: boolean;
+  /** Written over the earlier output Revive had made from this same photo (existing: 'replace'; status 'ok'). */
+  replaced?: boolean;
 }
 
 export interface JobSummary {

@@ -4,8 +4,8 @@
 // engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
 // knows, or throws a ValidationError whose message says which field is wrong and why.
 import type { Settings } from './settings';
-import type { Device, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
-import { DEVICES, OUTPUT_FORMATS } from './types';
+import type { Device, ExistingPolicy, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
+import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from './types';
 import type { ColorizeRequest, RefillRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 import { TONE_MODES, type ToneMode } from './tone';
@@ -22,11 +22,46 @@ export { LIMITS } from './limits';
 export type PathPlatform = 'posix' | 'win32' | 'any';
 
 
-/** Absolute path in the platform's sense: /x on POSIX; C:\x, C:/x or \\server\share on Windows. */
+/** Absolute path in the platform's sense: /x on POSIX; C:\x or C:/x on Windows (UNC paths: see windowsPathProblem). */
 export function isAbsolutePath(p: string, platform: PathPlatform = 'any'): boolean {
   const posix = p.startsWith('/');
-  const win = /^[A-Za-z]:[\\/]/.test(p) || /^\\\\[^\\/]+[\\/][^\\/]+/.test(p) || /^[\\/]/.test(p);
+  const win = /^[A-Za-z]:[\\/]/.test(p);
   return platform === 'posix' ? posix : platform === 'win32' ? win : posix || win;
+}
+
+/** Windows' reserved device names: a file named so (with any extension) is the device, not a file. */
+const WIN_DEVICE = /^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$) *(\..*)?$/i;
+
+/**
+ * Why a path is not a plain local path on Windows, or null: network (UNC) paths (\\server\share, //server/share),
+ * device namespaces (\\.\, \\?\, \??\), drive-relative paths (\x, C:x), reserved device names (COM1, NUL.jpg...)
+ * in any component, and alternate data streams (a.jpg:stream). Main refuses them: a page must not make the app open
+ * a network share (which would send the user's credentials) or a device.
+ */
+export function windowsPathProblem(p: string): string | null {
+  if (/^[\\/]{2}[.?][\\/]/.test(p) || /^\\\?\?\\/.test(p)) return 'a file path, not a device path';
+  if (/^[\\/]{2}/.test(p)) return 'a local path, not a network (UNC) path';
+  if (!/^[A-Za-z]:[\\/]/.test(p)) return 'an absolute path';
+  if (p.indexOf(':', 2) >= 0) return 'a path without ":" after the drive (no alternate data streams)';
+  for (const part of p.slice(3).split(/[\\/]+/)) {
+    if (WIN_DEVICE.test(part.replace(/[ .]+$/, ''))) return `a path of files, not of a device ("${part}")`;
+  }
+  return null;
+}
+
+/** UTF-8 length of a string (no TextEncoder needed: src/shared runs in the page, main and the engine). */
+export function utf8Bytes(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
 export function show(v: unknown): string {
@@ -67,8 +102,23 @@ export class Checker {
     const s = this.string(v, field, LIMITS.pathLength);
     if (s.length === 0) this.fail(field, 'a path', v);
     if (s.includes('\0')) this.fail(field, 'a path without NUL characters', v);
-    if (!isAbsolutePath(s, this.platform)) this.fail(field, 'an absolute path', v);
+    if (utf8Bytes(s) > LIMITS.pathBytes) this.fail(field, `a path of at most ${LIMITS.pathBytes} bytes`, v);
+    // 'any' (a harness on no platform in particular): Windows' rules unless the path is plainly POSIX (one leading /)
+    const windows = this.platform === 'win32' || (this.platform === 'any' && !/^\/(?![\\/])/.test(s));
+    if (windows) {
+      const problem = windowsPathProblem(s);
+      if (problem) this.fail(field, problem, v);
+    } else if (!isAbsolutePath(s, 'posix')) this.fail(field, 'an absolute path', v);
     return s;
+  }
+
+  /** A list of paths (at most LIMITS.inputs, LIMITS.requestPathBytes together). */
+  paths(v: unknown, field: string, min: number): string[] {
+    const list = this.list(v, field, min, LIMITS.inputs, 'paths');
+    const out = list.map((p, i) => this.path(p, `${field}[${i}]`));
+    const total = out.reduce((n, p) => n + utf8Bytes(p), 0);
+    if (total > LIMITS.requestPathBytes) this.fail(field, `paths of at most ${LIMITS.requestPathBytes} bytes together`, v);
+    return out;
   }
 
   id(v: unknown, field: string, re = ID_RE): string {
@@ -114,7 +164,7 @@ export class Checker {
 }
 
 function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings {
-  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages']);
+  const o = c.object(v, field, ['modelId', 'device', 'strength', 'tile', 'format', 'quality', 'stages', 'existing']);
   const out: RestoreSettings = {
     device: c.oneOf<Device>(o.device, `${field}.device`, DEVICES),
     strength: c.range(o.strength, `${field}.strength`, RANGES.strength),
@@ -124,6 +174,7 @@ function restoreSettings(c: Checker, v: unknown, field: string): RestoreSettings
   if (o.modelId !== undefined) out.modelId = c.id(o.modelId, `${field}.modelId`, MODEL_ID_RE);
   if (o.tile !== undefined) out.tile = c.range(o.tile, `${field}.tile`, RANGES.tile);
   if (o.stages !== undefined) out.stages = stageSettings(c, o.stages, `${field}.stages`);
+  if (o.existing !== undefined) out.existing = c.oneOf<ExistingPolicy>(o.existing, `${field}.existing`, EXISTING_POLICIES);
   return out;
 }
 
@@ -196,9 +247,8 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
 
 export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
   const o = c.object(v, field, ['inputs', 'outDir', 'settings']);
-  const inputs = c.list(o.inputs, `${field}.inputs`, 1, LIMITS.inputs, 'paths');
   return {
-    inputs: inputs.map((p, i) => c.path(p, `${field}.inputs[${i}]`)),
+    inputs: c.paths(o.inputs, `${field}.inputs`, 1),
     outDir: c.path(o.outDir, `${field}.outDir`),
     settings: restoreSettings(c, o.settings, `${field}.settings`),
   };

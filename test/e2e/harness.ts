@@ -11,6 +11,7 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { afterEach } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { createDispatcher } from '../../src/main/dispatch';
+import { PathGrants } from '../../src/main/grants';
 import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
 import { METHODS, type Method } from '../../src/shared/ipc';
 
@@ -97,7 +98,9 @@ export interface AppUnderTest {
   revealed: string[];
   /** What the page last said leaving would lose (setUnsavedWork; main's will-prevent-unload dialog shows it). */
   unsavedWork: string | null;
-  /** Drops real files or folders on the window, as a drag from the file manager would. */
+  /** What the page may touch (main's list, kept here the same way): tests may look, and grant as main would. */
+  grants: PathGrants;
+  /** Drops real files or folders on the window, as a drag from the file manager would (granting them, as main does). */
   drop(paths: string[]): Promise<void>;
   /**
    * Whether the page refuses to unload now: dispatches a cancelable beforeunload, as closing or reloading the window
@@ -142,6 +145,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   });
   const page = context.pages()[0] ?? (await context.newPage());
 
+  const grants = new PathGrants(process.platform);
   const t0 = Date.now();
   const note = (line: string) => {
     if (app.trace.length < 5000) app.trace.push(`${((Date.now() - t0) / 1000).toFixed(2).padStart(7)} s  ${line}`);
@@ -155,7 +159,10 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     nextFolder: null,
     revealed: [],
     unsavedWork: null,
+    grants,
     async drop(paths) {
+      // what the preload does for each File of a drop (webUtils.getPathForFile, then GRANT_DROPPED to main)
+      for (const p of paths) grants.grantDropped(p);
       const files = paths.map((p) => ({ name: path.basename(p), path: p, size: 0 }));
       // (runs in the page: only what is written inside the function exists there)
       await page.evaluate(
@@ -194,9 +201,11 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   });
   page.on('pageerror', (e) => app.problems.push(`uncaught: ${e.message}`));
 
-  // the same dispatcher main uses: validate against the IPC table (src/shared/ipc), then call the side serving it
+  // the same dispatcher main uses: validate against the IPC table (src/shared/ipc), check the paths against what the
+  // page was given (src/main/grants: main's list, kept the same way here), then call the side serving it
   const dispatch = createDispatcher({
     engine,
+    grants,
     platform: process.platform,
     chooseFolder: async () => {
       const f = app.nextFolder;
@@ -236,6 +245,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
   // engine events to the page, in order (each waits for the previous one to be delivered)
   let chain: Promise<unknown> = Promise.resolve();
   const off = engine.on((m) => {
+    if (m.channel === 'job') grants.noteJobEvent(m.event); // as main does with the engine's events
     const payload = { channel: m.channel, event: encode(m.event) };
     const what = describeEvent(m.channel, m.event);
     note(`event ${what}`);

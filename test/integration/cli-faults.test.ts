@@ -56,7 +56,8 @@ describe('built CLI under faults', () => {
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.status).slice(0, 2)).toEqual(['ok', 'cancelled']);
     expect(r.stderr).toMatch(/Cancelling/);
-    expect(fs.readdirSync(out)).toEqual(['1-small.png']);
+    expect(fs.readdirSync(out).sort()).toEqual(['.revive', '1-small.png']);
+    expect(fs.readdirSync(path.join(out, '.revive', 'claims'))).toEqual([]); // claims let go
   });
 
   it('an interrupt exits 130 even when a file had already failed', async () => {
@@ -83,7 +84,7 @@ describe('built CLI under faults', () => {
     const r2 = await runNode([cli, 'restore', dir, '--out', out, '--json', '--tile', '512'], { env });
     expect(r2.code).toBe(0);
     expect(temps(out)).toEqual([]);
-    expect(fs.readdirSync(out).sort()).toEqual(['1-small.png', '2-big.jpg']);
+    expect(fs.readdirSync(out).sort()).toEqual(['.revive', '1-small.png', '2-big.jpg']);
   }, 180_000);
 
   it('prints names with control characters escaped in its text output', async () => {

@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { decodeImage } from '../../src/core/image/decode';
+import { PathGrants } from '../../src/main/grants';
 import { createDispatcher } from '../../src/main/dispatch';
 import { discStrokes } from '../unit/refine-helpers';
 import { FIXTURES, ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
@@ -13,7 +14,10 @@ import { FIXTURES, ROOT, rmrf, tmpDir } from '../unit/restore-helpers';
 const tmp = tmpDir('colorize-service');
 const PHOTO = path.join(ROOT, 'samples/bearded-man.jpg'); // 372 x 524
 const service = new EngineService({ modelsDir: FIXTURES, userDataDir: path.join(tmp, 'user') });
-const call = createDispatcher({ engine: service, chooseFolder: async () => null, showInFolder: async () => undefined, setUnsavedWork: () => undefined });
+const grants = new PathGrants(process.platform);
+grants.grantRead(PHOTO); // as if dropped on the window
+grants.grantFolder(tmp); // as if chosen as the output folder
+const call = createDispatcher({ engine: service, grants, chooseFolder: async () => null, showInFolder: async () => undefined, setUnsavedWork: () => undefined });
 afterAll(async () => {
   await service.dispose();
   rmrf(tmp);
@@ -43,7 +47,10 @@ describe('EngineService.colorize', () => {
     const img = await decodeImage(out);
     const i = 3 * (470 * 372 + 190);
     expect(img.rgb[i + 2]).toBeGreaterThan(img.rgb[i] + 20);
-    await expect(call('saveRound', [r.roundId, PHOTO])).rejects.toThrow(/original/);
+    // over the original: main refuses (a file the app did not make), and so would the engine on its own
+    grants.grantFolder(path.dirname(PHOTO));
+    await expect(call('saveRound', [r.roundId, PHOTO])).rejects.toThrow(/already there and Revive did not make it/);
+    await expect(service.saveRound(r.roundId, PHOTO)).rejects.toThrow(/original/);
     expect(fs.existsSync(out)).toBe(true);
     // a round is a source like a file (colour on colour)
     const again = (await call('colorize', [{ source: { roundId: r.roundId }, strokes: new Uint8Array(full) }])) as { roundId: string };

@@ -7,6 +7,7 @@ import type { CliIO } from '../../src/cli/io';
 import { runCli } from '../../src/cli/main';
 import { parseRestoreArgs } from '../../src/cli/restore';
 import { availableProviders } from '../../src/core/inference/session';
+import { inShard } from '../../src/core/jobs/inputs';
 import { crops, copyFixtureModels, FIXTURES, ROOT, rmrf, tmpDir } from './restore-helpers';
 
 const tmp = tmpDir('cli');
@@ -82,6 +83,10 @@ describe('revive restore: usage errors exit 2', () => {
     [['restore', 'x.jpg', '--out', 'o', '--tone', '2'], /--tone must be a number from 0 to 1/],
     [['restore', 'x.jpg', '--out', 'o', '--tone', ''], /--tone must be a number from 0 to 1/],
     [['restore', 'x.jpg', '--out', 'o', '--tone-mode', 'sepia'], /--tone-mode must be one of auto, neutral, keep/],
+    [['restore', 'x.jpg', '--out', 'o', '--existing', 'overwrite'], /--existing must be one of skip, replace, keep-both/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '4/4'], /--shard must be K\/N with 0 <= K < N/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '1'], /--shard must be K\/N/],
+    [['restore', 'x.jpg', '--out', 'o', '--shard', '0/0'], /--shard must be K\/N/],
   ];
   for (const [argv, msg] of cases) {
     it(argv.slice(1).join(' '), async () => {
@@ -94,7 +99,7 @@ describe('revive restore: usage errors exit 2', () => {
 
   it('parses every option', () => {
     const a = parseRestoreArgs(
-      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral'],
+      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral', '--existing', 'keep-both', '--shard', '2/5'],
       '/base',
     );
     expect(a).toEqual({
@@ -108,10 +113,37 @@ describe('revive restore: usage errors exit 2', () => {
         format: 'webp',
         quality: 70,
         stages: { tone: { strength: 0.6, mode: 'neutral' }, scratches: {} },
+        existing: 'keep-both',
       },
       json: true,
       threads: 0,
+      shard: { index: 2, count: 5 },
     });
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b')).toMatchObject({ settings: { existing: 'skip' }, shard: undefined });
+  });
+
+  it("docs/archive.md's job files give commands that parse, each worker its own share", () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'archive.md'), 'utf8');
+    const commands = [...doc.matchAll(/node out\/cli\/revive\.js restore ((?:[^\n]|\\\n|\n +--)+)/g)].map((m) =>
+      m[1]
+        .replace(/\\\n/g, ' ')
+        .replace(/\$\{?(JOB_COMPLETION_INDEX|SLURM_ARRAY_TASK_ID)\}?/g, '7')
+        .replace(/\$\{?SLURM_CPUS_PER_TASK\}?/g, '4')
+        .replace(/"/g, '')
+        .trim()
+        .split(/\s+/),
+    );
+    expect(commands).toHaveLength(2);
+    for (const argv of commands) {
+      const a = parseRestoreArgs(argv, '/');
+      expect(a.shard).toEqual({ index: 7, count: 64 });
+      expect(a.outDir).toBe('/archive/restored');
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('an output folder whose name is not UTF-8 is refused (its outputs could not be named)', () => {
+    expect(() => parseRestoreArgs(['p', '-o', '/tmp/caf\udce9'], '/b')).toThrow(/--out: the folder name \/tmp\/caf\\xe9 is not valid UTF-8/);
+    expect(parseRestoreArgs(['/in/caf\udce9.jpg', '-o', '/tmp/o'], '/b').inputs).toEqual(['/in/caf\udce9.jpg']);
   });
 
   it('the colour & fading stage defaults to strength 1, mode auto', () => {
@@ -152,7 +184,30 @@ describe('revive restore', () => {
     expect(r2.code).toBe(0);
     const lines = r2.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.slice(0, 2).map((l) => l.status)).toEqual(['skipped', 'skipped']);
+    expect(lines.slice(0, 2).map((l) => l.identical)).toEqual([true, true]);
+    const r3 = await cli(['restore', ...good, '--out', out]);
+    expect(r3.out).toMatch(/^skipped {2}.*a\.png \(already restored with these settings: .*o2\/a\.png\)$/m);
     expect(lines[2].summary).toMatchObject({ skipped: 2, ok: 0 });
+  });
+
+  it('--shard K/N restores its share only; an empty share is no error, an empty folder is', async () => {
+    const good = [path.join(folder, 'a.png'), path.join(folder, 'b')];
+    const share = (rel: string) => [0, 1, 2].find((k) => inShard(rel, { index: k, count: 3 }))!;
+    const mine = share('a.png');
+    const r = await cli(['restore', ...good, '--out', path.join(tmp, 'shard'), '--shard', `${mine}/3`, '--json']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const expected = ['a.png', 'c.jpg'].filter((n) => share(n) === mine);
+    expect(lines.slice(0, -1).map((l) => path.basename(l.input))).toEqual(expected);
+    // two photos, three shares: one share has none
+    const empty = [0, 1, 2].find((k) => k !== share('a.png') && k !== share('c.jpg'))!;
+    const none = await cli(['restore', ...good, '--out', path.join(tmp, 'shard'), '--shard', `${empty}/3`]);
+    expect(none.code).toBe(0);
+    expect(none.err).toMatch(new RegExp(`none of the 2 photos is in share ${empty}/3`));
+    fs.mkdirSync(path.join(tmp, 'empty-box'), { recursive: true });
+    const nothing = await cli(['restore', path.join(tmp, 'empty-box'), '--out', path.join(tmp, 'shard'), '--shard', '0/3']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toMatch(/no photos found/);
   });
 
   it('draws a progress bar on a terminal', async () => {

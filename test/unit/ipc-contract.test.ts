@@ -6,6 +6,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { EngineService } from '../../src/core/service';
+import { PathGrants } from '../../src/main/grants';
 import { createDispatcher, type DispatchDeps } from '../../src/main/dispatch';
 import { EngineClient } from '../../src/main/engine-protocol';
 import { CH, ENGINE_METHODS, IPC, MAIN_METHODS, METHODS, validateRequest } from '../../src/shared/ipc';
@@ -39,18 +40,26 @@ describe('the IPC table', () => {
 
   it('a dispatcher without a handler for a main method is refused when made', () => {
     const engine = Object.fromEntries(ENGINE_METHODS.map((m) => [m, async () => m])) as unknown as DispatchDeps['engine'];
-    const full: DispatchDeps = { engine, chooseFolder: async () => null, showInFolder: async () => {}, setUnsavedWork: () => {} };
+    const full: DispatchDeps = {
+      engine,
+      grants: new PathGrants('linux'),
+      chooseFolder: async () => null,
+      showInFolder: async () => {},
+      setUnsavedWork: () => {},
+    };
     expect(() => createDispatcher(full)).not.toThrow();
     for (const m of MAIN_METHODS) {
       const deps = { ...full } as Partial<DispatchDeps>;
       delete deps[m];
       expect(() => createDispatcher(deps as DispatchDeps)).toThrow(`No handler for ${m}`);
     }
+    expect(() => createDispatcher({ ...full, grants: undefined as unknown as PathGrants })).toThrow('needs the path grants');
   });
 
   it('a request for an engine method the engine lacks fails with a message', async () => {
     const dispatch = createDispatcher({
       engine: {} as DispatchDeps['engine'],
+      grants: new PathGrants('linux'),
       chooseFolder: async () => null,
       showInFolder: async () => {},
       setUnsavedWork: () => {},

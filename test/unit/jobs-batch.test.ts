@@ -43,9 +43,13 @@ async function run(req: JobRequest, signal?: AbortSignal, modelsDir = FIXTURES) 
   return { summary, events, results: events.flatMap((e) => (e.type === 'file-done' ? [e.result] : [])) };
 }
 
+/** The files in dir, recursively, but for the ledger's records (a temp file anywhere is listed). */
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .filter((f) => !f.split(path.sep).includes('.revive') || f.includes('.revive-tmp-'))
+    .sort();
 }
 
 describe('collectInputs / planOutputs', () => {
@@ -74,16 +78,18 @@ describe('collectInputs / planOutputs', () => {
     expect(png).toEqual(['one.png', path.join('summer', 'beach', 'three.png'), path.join('summer', 'two.png')]);
   });
 
-  it('gives colliding outputs distinct names and refuses an output that is an input', async () => {
+  it('names photos that share a stem by their extension and refuses an output that is an input', async () => {
     const d = path.join(tmp, 'collide');
     fs.mkdirSync(d, { recursive: true });
     fs.copyFileSync(path.join(album, 'one.png'), path.join(d, 'x.png'));
     fs.copyFileSync(path.join(album, 'summer', 'two.jpg'), path.join(d, 'x.jpg'));
     const files = await collectInputs([d]);
     const outs = planOutputs(files, path.join(tmp, 'o2'), 'png').map((f) => path.basename(f.output));
-    expect(outs).toEqual(['x.png', 'x-2.png']);
-    const inPlace = planOutputs(files, d, 'same');
-    for (const f of inPlace) expect(f.error).toMatch(/^Refused: the output .* would overwrite an original/);
+    expect(outs).toEqual(['x (jpg).png', 'x (png).png']);
+    fs.copyFileSync(path.join(album, 'one.png'), path.join(d, 'y.png'));
+    const inPlace = planOutputs(await collectInputs([d]), d, 'same');
+    expect(inPlace.map((f) => path.basename(f.output))).toEqual(['x (jpg).jpg', 'x (png).png', 'y.png']);
+    expect(inPlace.map((f) => f.error)).toEqual([undefined, undefined, expect.stringMatching(/^Refused: the output .* would overwrite an original/)]);
   });
 
   it('leaves the output folder out of the walk when it lies inside an input folder', async () => {

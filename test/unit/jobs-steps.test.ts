@@ -80,10 +80,10 @@ describe('JobProgress', () => {
 });
 
 describe('RestoreJob steps', () => {
-  it('plan finds the photos and announces them; skip says which need no work', async () => {
+  it('plan finds the photos and announces them; skip and decide say which need no work', async () => {
     const outDir = path.join(tmp, 'plan');
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, 'b.png'), 'already restored');
+    fs.writeFileSync(path.join(outDir, 'b.png'), 'someone else\'s file: not a result of b.png');
     const events: JobEvent[] = [];
     const ac = new AbortController();
     const job = new RestoreJob(request(outDir, [album, path.join(tmp, 'missing.png')]), {
@@ -95,10 +95,12 @@ describe('RestoreJob steps', () => {
     await job.plan();
     expect(job.files.map((f) => path.basename(f.output))).toEqual(['a.png', 'b.png', 'missing.png']);
     expect(events.map((e) => e.type)).toEqual(['start']);
-    expect(job.progress.toDo).toBe(1);
+    // a file Revive did not make is no result: both photos need work
+    expect(job.progress.toDo).toBe(2);
     expect(job.skip(0)).toBeNull();
-    expect(job.skip(1)).toMatchObject({ status: 'skipped' });
+    expect(job.skip(1)).toBeNull();
     expect(job.skip(2)).toMatchObject({ status: 'error', error: expect.stringMatching(/No such file/) });
+    expect(await job.decide(1)).toBeNull(); // to be restored (into a new name: b.png is not Revive's)
     ac.abort();
     expect(job.skip(0)).toMatchObject({ status: 'cancelled' });
   });
@@ -123,7 +125,7 @@ describe('RestoreJob steps', () => {
       [1, 'ok'],
     ]);
     expect(job.summary).toMatchObject({ total: 2, ok: 2 });
-    expect(fs.readdirSync(outDir).sort()).toEqual(['a.png', 'b.png']);
+    expect(fs.readdirSync(outDir).sort()).toEqual(['.revive', 'a.png', 'b.png']);
   });
 
   it('restore reports a photo it cannot decode and returns nothing to write', async () => {

@@ -2,6 +2,8 @@
 // app:// scheme, sandbox for every renderer, no permissions, a hardened window), how app:// is served (with the CSP,
 // never outside the renderer folder), the lazy utility process and the path of a request and of job events
 // (relayed to the page, taskbar progress, sleep blocker).
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -60,7 +62,7 @@ const m = vi.hoisted(() => {
       protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
       session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
       utilityProcess: { fork: vi.fn(() => child) },
-      ipcMain: { handle: vi.fn(), removeHandler: vi.fn() },
+      ipcMain: { handle: vi.fn(), removeHandler: vi.fn(), on: vi.fn(), removeListener: vi.fn() },
       dialog: {
         showOpenDialog: vi.fn(async () => ({ canceled: false, filePaths: ['/chosen'] })),
         showMessageBoxSync: vi.fn((_win: unknown, _opts: Record<string, unknown>) => 1),
@@ -73,6 +75,7 @@ const m = vi.hoisted(() => {
 vi.mock('electron', () => ({ ...m.electron, default: m.electron }));
 
 import { CH, EV } from '../../src/shared/api';
+import { GRANT_DROPPED } from '../../src/shared/ipc';
 import { APP_ENTRY, CSP } from '../../src/main/security';
 import { LEAVE_GENERIC } from '../../src/main/leave';
 
@@ -167,6 +170,40 @@ describe('main process', () => {
     expect(w.setProgressBar).toHaveBeenLastCalledWith(-1);
     expect(m.sent.map((s) => s[0])).toEqual([EV.job, EV.job, EV.job]);
     expect((m.sent[1][1] as { fraction: number }).fraction).toBe(0.5);
+  });
+
+  it('lets the page touch only what the person gave it (a drop, the folder dialog) and what the app made', async () => {
+    const fromApp = { senderFrame: { url: APP_ENTRY, parent: null } };
+    const h = (ch: string) => m.handlers.get(ch)!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-main-'));
+    try {
+      const photo = path.join(dir, 'a.png');
+      const old = path.join(dir, 'old.png');
+      fs.writeFileSync(photo, 'x');
+      fs.writeFileSync(old, 'x');
+      await expect(h(CH.loadPreview)(fromApp, photo, 64)).rejects.toThrow(/Refused loadPreview: Revive was not given/);
+      // the preload reports a dropped file on its own channel; main grants it
+      const [, onDropped] = m.electron.ipcMain.on.mock.calls.find((c) => c[0] === GRANT_DROPPED) as unknown as [
+        string,
+        (e: { senderFrame: unknown; returnValue?: unknown }, p: unknown) => void,
+      ];
+      const ev: { senderFrame: unknown; returnValue?: unknown } = { senderFrame: fromApp.senderFrame };
+      onDropped(ev, photo);
+      expect(ev.returnValue).toBe(true);
+      await expect(h(CH.loadPreview)(fromApp, photo, 64)).resolves.toEqual({ answered: 'loadPreview' });
+      // a folder chosen in the dialog may be written into; a file in it the app did not make is never replaced
+      await expect(h(CH.saveRound)(fromApp, 'r1', path.join(dir, 'new.png'))).rejects.toThrow(/may not write into/);
+      m.electron.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: [dir] });
+      await expect(h(CH.chooseFolder)(fromApp)).resolves.toBe(dir);
+      await expect(h(CH.saveRound)(fromApp, 'r1', path.join(dir, 'new.png'))).resolves.toEqual({ answered: 'saveRound' });
+      await expect(h(CH.saveRound)(fromApp, 'r1', old)).rejects.toThrow(/already there and Revive did not make it/);
+      // ...unless the engine reports that it wrote it
+      const result = { input: photo, output: old, status: 'ok', ms: 1 };
+      m.child.emit('message', { kind: 'event', message: { channel: 'job', event: { type: 'file-done', jobId: 'j', index: 0, result } } });
+      await expect(h(CH.saveRound)(fromApp, 'r1', old)).resolves.toEqual({ answered: 'saveRound' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('asks before the page unloads with unsaved work: Leave lets it go, Stay (the default) keeps it', async () => {

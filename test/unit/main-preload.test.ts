@@ -11,6 +11,7 @@ const electron = vi.hoisted(() => {
     contextBridge: { exposeInMainWorld: vi.fn((k: string, v: unknown) => exposed.set(k, v)) },
     ipcRenderer: {
       invoke: vi.fn(async (ch: string, ...args: unknown[]) => ({ ch, args })),
+      sendSync: vi.fn((_ch: string, _p: unknown) => true),
       on: vi.fn((ch: string, l: (...a: unknown[]) => void) => {
         if (!listeners.has(ch)) listeners.set(ch, new Set());
         listeners.get(ch)!.add(l);
@@ -27,6 +28,7 @@ vi.mock('electron', () => ({
 }));
 
 import { CH, EV, type JobRequest, type ReviveApi } from '../../src/shared/api';
+import { GRANT_DROPPED } from '../../src/shared/ipc';
 
 let api: ReviveApi;
 beforeAll(async () => {
@@ -64,10 +66,18 @@ describe('preload', () => {
     for (const [p, ch, args] of expected) await expect(p).resolves.toEqual({ ch, args });
   });
 
-  it('asks webUtils for the path of a dropped file', () => {
+  it('asks webUtils for the path of a dropped file and has main grant it (its own channel, before answering)', () => {
     const file = { name: 'photo.jpg' } as unknown as File;
     expect(api.getPathForFile(file)).toBe('/real/path/photo.jpg');
     expect(electron.webUtils.getPathForFile).toHaveBeenCalledWith(file);
+    expect(electron.ipcRenderer.sendSync.mock.calls).toEqual([[GRANT_DROPPED, '/real/path/photo.jpg']]);
+    // a File that is no file on disk (made by the page) has no path: nothing to grant
+    electron.webUtils.getPathForFile.mockReturnValueOnce('');
+    expect(api.getPathForFile(new Blob() as File)).toBe('');
+    expect(electron.ipcRenderer.sendSync).toHaveBeenCalledTimes(1);
+    // the channel is not one the page can name
+    expect(Object.keys(api)).not.toContain('grantDropped');
+    expect(Object.values(CH)).not.toContain(GRANT_DROPPED);
   });
 
   it('delivers events to subscribers until they unsubscribe', () => {

@@ -74,6 +74,12 @@ describe('window', () => {
     expect(windowUrlFor(false, env, APP_ENTRY)).toBe('http://localhost:5173/');
     expect(windowUrlFor(true, env, APP_ENTRY)).toBe(APP_ENTRY);
     expect(windowUrlFor(false, {}, APP_ENTRY)).toBe(APP_ENTRY);
+    // a dev server elsewhere than this machine is never trusted, not even in development
+    for (const url of ['https://evil.example/', 'http://192.168.1.5:5173/', 'file:///tmp/index.html', 'not a url']) {
+      expect(windowUrlFor(false, { ELECTRON_RENDERER_URL: url }, APP_ENTRY)).toBe(APP_ENTRY);
+    }
+    expect(windowUrlFor(false, { ELECTRON_RENDERER_URL: 'http://127.0.0.1:5173/' }, APP_ENTRY)).toBe('http://127.0.0.1:5173/');
+    expect(windowUrlFor(true, { ELECTRON_RENDERER_URL: 'http://127.0.0.1:5173/' }, APP_ENTRY)).toBe(APP_ENTRY);
   });
 });
 

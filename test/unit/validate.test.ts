@@ -44,6 +44,10 @@ describe('validateRequest', () => {
     expect(validateRequest('startRestore', [restoreReq()])).toEqual([restoreReq()]);
     const withTile = { ...restoreReq(), settings: { ...restoreReq().settings, tile: 512, modelId: 'restore-v1.2' } };
     expect(validateRequest('startRestore', [withTile])).toEqual([withTile]);
+    for (const existing of ['skip', 'replace', 'keep-both']) {
+      const withExisting = { ...restoreReq(), settings: { ...restoreReq().settings, existing } };
+      expect(validateRequest('startRestore', [withExisting])).toEqual([withExisting]);
+    }
     expect(validateRequest('cancelJob', ['0b9a6a3e-4d2c-4f5e-9c1d-2f6a1b3c4d5e'])).toHaveLength(1);
     expect(validateRequest('setSettings', [{ format: 'jpeg', quality: 80, outDir: '' }])).toEqual([
       { format: 'jpeg', quality: 80, outDir: '' },
@@ -108,6 +112,7 @@ describe('validateRequest', () => {
     bad('startRestore', s({ device: 'tpu' }), /device must be one of auto, cpu, cuda, dml, webgpu \(got "tpu"\)/);
     bad('startRestore', s({ format: 'bmp' }), /format must be one of same, png, jpeg, webp, tiff/);
     bad('startRestore', s({ tile: 8 }), /tile must be a whole number from 16 to 16384/);
+    bad('startRestore', s({ existing: 'overwrite' }), /existing must be one of skip, replace, keep-both/);
     bad('startRestore', s({ modelId: '../../etc' }), /modelId must be an id/);
     bad('loadPreview', ['/a.png', 0], /maxSize must be a whole number from 16 to 16384/);
     bad('loadPreview', ['/a.png', Infinity], /maxSize/);
@@ -188,11 +193,49 @@ describe('validateRequest', () => {
     expect(isAbsolutePath('C:\\photos', 'posix')).toBe(false);
     expect(isAbsolutePath('C:\\photos', 'win32')).toBe(true);
     expect(isAbsolutePath('D:/photos', 'win32')).toBe(true);
-    expect(isAbsolutePath('\\\\nas\\share\\x', 'win32')).toBe(true);
+    expect(isAbsolutePath('\\\\nas\\share\\x', 'win32')).toBe(false); // a network path: refused, below
     expect(isAbsolutePath('C:photos', 'win32')).toBe(false);
     expect(isAbsolutePath('photos\\a', 'win32')).toBe(false);
     expect(isAbsolutePath('./a', 'any')).toBe(false);
     expect(() => validateRequest('loadPreview', ['C:\\a.png', 64], 'posix')).toThrow(ValidationError);
     expect(validateRequest('loadPreview', ['C:\\a.png', 64], 'win32')).toEqual(['C:\\a.png', 64]);
+  });
+
+  it.each([
+    ['\\\\nas\\share\\a.jpg', 'network (UNC)'],
+    ['//nas/share/a.jpg', 'network (UNC)'],
+    ['\\\\?\\C:\\a.jpg', 'device path'],
+    ['\\\\.\\PhysicalDrive0', 'device path'],
+    ['\\??\\C:\\a.jpg', 'device path'],
+    ['\\photos\\a.jpg', 'absolute path'],
+    ['C:photos\\a.jpg', 'absolute path'],
+    ['C:\\photos\\NUL', 'not of a device ("NUL")'],
+    ['C:\\photos\\com1.jpg', 'not of a device ("com1.jpg")'],
+    ['C:\\LPT1\\a.jpg', 'not of a device'],
+    ['C:\\photos\\con .png', 'not of a device'],
+    ['C:\\photos\\a.jpg:secret', 'alternate data streams'],
+  ])('refuses the Windows path %s (%s)', (p, words) => {
+    for (const platform of ['win32', 'any'] as const) {
+      expect(() => validateRequest('loadPreview', [p, 64], platform)).toThrow(words);
+    }
+  });
+
+  it('accepts ordinary Windows paths with device-like words inside names', () => {
+    for (const p of ['C:\\photos\\console.jpg', 'D:/Scans/nullarbor/aux-1952.tif', 'C:\\com10\\a.png']) {
+      expect(validateRequest('loadPreview', [p, 64], 'win32')).toEqual([p, 64]);
+    }
+  });
+
+  it('caps the bytes of one path and of all the paths of a request', () => {
+    const long = `/${'é'.repeat(LIMITS.pathBytes / 2)}`; // 2 bytes each: one byte over
+    expect(() => validateRequest('loadPreview', [long, 64], 'posix')).toThrow(`at most ${LIMITS.pathBytes} bytes`);
+    expect(validateRequest('loadPreview', [long.slice(0, -1), 64], 'posix')[0]).toBe(long.slice(0, -1));
+    const each = `/${'a'.repeat(LIMITS.pathBytes - 1)}`;
+    const n = Math.floor(LIMITS.requestPathBytes / LIMITS.pathBytes) + 1;
+    expect(() => validateRequest('expandInputs', [Array(n).fill(each)], 'posix')).toThrow('together');
+    expect(validateRequest('expandInputs', [Array(n - 1).fill(each)], 'posix')[0]).toHaveLength(n - 1);
+    expect(() => validateRequest('expandInputs', [Array(LIMITS.inputs + 1).fill('/a')], 'posix')).toThrow(
+      `a list of 0 to ${LIMITS.inputs} paths`,
+    );
   });
 });

@@ -13,7 +13,8 @@ is) and returns (damaged, alpha): alpha [1, H, W] in [0, 1] is how much of each 
 
 Damage is drawn after the print's own blur and grain (photo_like adds those), so its edges are crisp where the
 photo is soft: that is the cue that tells a scratch from a wire, a hair or a catchlight that belong to the photo.
-photo_lines draws such thin structures into the photo *before* that blur (negatives: never in the mask).
+photo_lines draws such thin structures into the photo (negatives: never in the mask), mostly before that blur and
+sometimes after it, since a sharp print has crisp wires and lettering too.
 Everything random comes from the `random.Random` passed in, so a seed gives the same damage.
 """
 import io
@@ -246,20 +247,67 @@ def damage(x: torch.Tensor, rng: random.Random, n_kinds: int = None) -> tuple:
 
 # ---- the photo around the damage ----------------------------------------------------------------------------------
 
+def _local_colour(xn: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A colour that belongs to the photo: its mean darkened (a wire against the sky) or lightened (a frame, a sail)."""
+    local = xn.reshape(3, -1).mean(1)
+    if rng.random() < 0.55:
+        return np.clip(local * rng.uniform(0.1, 0.55), 0, 1)
+    return np.clip(local + rng.uniform(0.25, 0.6), 0, 1)
+
+
+def _draw(xn: np.ndarray, pts: np.ndarray, width: float, colour: np.ndarray, opacity: float, soft: float):
+    h, w = xn.shape[1:]
+    dist, _ = polyline_distance(h, w, pts, width + 2)
+    a = stroke_alpha(dist, width, soft) * opacity
+    return xn * (1 - a[None]) + colour[:, None, None] * a[None]
+
+
 def photo_lines(x: torch.Tensor, rng: random.Random) -> torch.Tensor:
-    """Thin structures that belong to the photo (wires, hair, window frames, catchlights, lettering strokes), drawn
-    into it before its blur: never damage."""
+    """Thin structures that belong to the photo, never damage: wires and branches (single lines, straight or gently
+    curved), window frames, fences and sails (parallel lines and grids), lettering (rows of short strokes), and
+    glints (small bright spots in a cluster), in colours taken from the photo."""
     xn = x.numpy().copy()
     _, h, w = xn.shape
-    for _ in range(rng.randint(1, 4)):
-        straight = rng.random() < 0.5
-        pts = curve(rng, h, w, rng.uniform(0.2, 1.2) * max(h, w), bend=0.0 if straight else rng.uniform(0.02, 0.15))
-        width = rng.uniform(0.7, 3.0)
-        dist, _ = polyline_distance(h, w, pts, width + 2)
-        a = stroke_alpha(dist, width, rng.uniform(1.0, 2.0)) * rng.uniform(0.5, 1.0)
-        local = xn.reshape(3, -1).mean(1)
-        c = np.clip(local * rng.uniform(0.1, 0.5) if rng.random() < 0.6 else local + rng.uniform(0.3, 0.6), 0, 1)
-        xn = xn * (1 - a[None]) + c[:, None, None] * a[None]
+    size = max(h, w)
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(["wire", "wire", "grid", "text", "glints"])
+        col = _local_colour(xn, rng)
+        if kind == "wire":
+            straight = rng.random() < 0.6
+            pts = curve(rng, h, w, rng.uniform(0.3, 1.5) * size, bend=0.0 if straight else rng.uniform(0.01, 0.08))
+            xn = _draw(xn, pts, rng.uniform(0.6, 2.5), col, rng.uniform(0.5, 1.0), rng.uniform(0.6, 1.6))
+        elif kind == "grid":
+            a = rng.uniform(0, math.pi)
+            gap = rng.uniform(4, 24)
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            length = rng.uniform(0.3, 1.2) * size
+            width = rng.uniform(0.6, 2.0)
+            for ang in ([a] if rng.random() < 0.5 else [a, a + math.pi / 2]):
+                dx, dy = math.cos(ang), math.sin(ang)
+                for k in range(-rng.randint(1, 4), rng.randint(2, 5)):
+                    ox, oy = cx - dy * gap * k, cy + dx * gap * k
+                    pts = np.array([[ox - dx * length / 2, oy - dy * length / 2], [ox + dx * length / 2, oy + dy * length / 2]],
+                                   np.float32)
+                    xn = _draw(xn, pts, width, col, rng.uniform(0.6, 1.0), rng.uniform(0.6, 1.4))
+        elif kind == "text":
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            hgt = rng.uniform(5, 18)
+            width = max(0.7, hgt * rng.uniform(0.08, 0.2))
+            for i in range(rng.randint(3, 12)):
+                x0 = cx + i * hgt * rng.uniform(0.6, 0.9)
+                for _ in range(rng.randint(1, 3)):
+                    p0 = (x0 + rng.uniform(0, hgt * 0.5), cy + rng.uniform(0, hgt))
+                    p1 = (x0 + rng.uniform(0, hgt * 0.5), cy + rng.uniform(0, hgt))
+                    xn = _draw(xn, np.array([p0, p1], np.float32), width, col, 1.0, 0.8)
+        else:  # glints: a cluster of small bright spots (sun through leaves, sparkles on water, catchlights)
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+            spread = rng.uniform(8, 60)
+            bright = np.clip(xn.reshape(3, -1).mean(1) + rng.uniform(0.3, 0.6), 0, 1)
+            for _ in range(rng.randint(4, 20)):
+                px, py = cx + rng.gauss(0, spread), cy + rng.gauss(0, spread)
+                r = rng.uniform(0.5, 2.5)
+                pts = np.array([[px, py], [px + rng.uniform(-r, r), py + rng.uniform(-r, r)]], np.float32)
+                xn = _draw(xn, pts, r, bright, rng.uniform(0.6, 1.0), 1.0)
     return torch.from_numpy(xn.astype(np.float32))
 
 
@@ -309,6 +357,8 @@ def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lin
     if rng.random() < p_lines:
         x = photo_lines(x, rng)
     x = photo_like(x, rng)
+    if rng.random() < p_lines * 0.4:  # some of the photo's own structures as crisp as damage (a sharp print)
+        x = photo_lines(x, rng)
     if rng.random() < p_clean:
         alpha = torch.zeros(1, *x.shape[1:])
         damaged = x

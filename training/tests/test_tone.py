@@ -115,7 +115,11 @@ def test_export_parity_fp16_and_outputs(tmp_path):
     m = onnx.load(str(path))
     assert [o.name for o in m.graph.output] == OUTPUTS and [i.name for i in m.graph.input] == ["thumb"]
     thumbs = torch.stack([photo(s) for s in range(3)])
-    assert parity(net, path, thumbs) < 1e-4
+    # random weights of std 0.2 give outputs far from the trained model's range: float32 agreement is relative
+    from export_tone import Shipped
+    with torch.no_grad():
+        scale = max(float(t.abs().max()) for t in Shipped(net.eval())(thumbs))
+    assert parity(net, path, thumbs) < 1e-4 * max(1.0, scale)
 
 
 def test_batches_are_a_pure_function_of_seed_and_step_and_follow_the_config():

@@ -15,6 +15,7 @@ import { MAX_SIDE } from '../../shared/limits';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
+import { readArchival } from './archival';
 import { isSrgbProfile } from './icc';
 import { isTruncated, readHead, sniff } from './sniff';
 import { wrapRgbaAsTiff } from './tiff';
@@ -306,11 +307,20 @@ async function decodeHeic(file: string, meta: ImageMeta): Promise<DecodedImage> 
 
 /**
  * Decodes a photo: EXIF orientation applied, converted to sRGB (ICC profile, CMYK), alpha split off, 16-bit
- * sources kept at 16 bits, only the first page/frame. Throws ImageError like probeImage, plus 'truncated' /
+ * sources kept at 16 bits, only the first page/frame. meta.archival holds the XMP, IPTC, comments and text the file
+ * carries (archival.ts), for encode to write back. Throws ImageError like probeImage, plus 'truncated' /
  * 'unreadable' for files whose header is fine but whose data is cut short or damaged.
  */
 export async function decodeImage(file: string): Promise<DecodedImage> {
   const meta = await probeImage(file);
+  // HEIF/AVIF and GIF: only their XMP is carried, as libvips reads it
+  const other = meta.format === 'heif' || meta.format === 'gif';
+  const xmp = other ? (await sharp(file, { limitInputPixels: false }).metadata().catch(() => null))?.xmp : undefined;
+  const { archival, densityStated } = await readArchival(file, meta.format, xmp);
+  if (archival) meta.archival = archival;
+  // libvips reports 72 dpi for a JPEG that states none (no JFIF density, JFIF "aspect ratio only", no EXIF
+  // resolution): that is a reader's default, not the scan's, and must not be written into the output as a fact
+  if (densityStated === false) delete meta.density;
   try {
     if (meta.format === 'heif' && meta.compression === 'hevc') return await decodeHeic(file, meta);
     return await decodeWithSharp(file, meta);

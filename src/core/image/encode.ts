@@ -15,6 +15,16 @@
 // - Grey sources (meta.isGrey) are written as grey: one channel (plus alpha) in PNG, TIFF and JPEG; WebP/AVIF have
 //   no grey mode and get three equal channels.
 // - Alpha: put back in PNG, TIFF, WebP, AVIF; JPEG has none, so the image is flattened onto white.
+// - Archival metadata (archival.ts reads it; docs/metadata.md has the table): XMP into every format (JPEG APP1, PNG
+//   iTXt "XML:com.adobe.xmp", TIFF tag 700, WebP "XMP " chunk, AVIF through libvips), merged with what Revive did
+//   (xmp.ts: an xmpMM:History event and revive:SourceSHA256 / revive:Settings, when `provenance` is given). IPTC
+//   into JPEG (APP13), PNG (zTXt "Raw profile type iptc") and TIFF (tag 33723); WebP and AVIF have no place for it.
+//   ImageDescription, Artist, Copyright: TIFF tags, or EXIF IFD0 tags in JPEG, PNG and WebP. JPEG comments: COM in
+//   JPEG, a "Comment" text chunk in PNG; PNG text: text chunks in PNG, "Description"/"Author"/"Copyright" as those
+//   three tags elsewhere, any other as a JPEG comment "Keyword: text". What a format has no place for (comments in
+//   TIFF and WebP) is kept in the XMP as revive:Notes.
+// - No DPI in, no DPI out: a source without a stated density gets none (TIFF, which must have a resolution, says
+//   "no unit"), never libvips' 72 or 25.4 dpi.
 import { clampTo, RANGES } from '../../shared/limits';
 import { pathKey, realPath } from '../fs-paths';
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,10 +34,21 @@ import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import type { PreviewImage } from '../../shared/api';
 import type { OutputFormat } from '../../shared/types';
-import { injectJpeg, injectPng, injectWebp } from './containers';
-import { prepareExif } from './exif';
-import { addTiffIcc } from './tiff';
-import { type DecodedImage, type EncodeFormat, ImageError, type ImageMeta, type PixelArray, quoteName } from './types';
+import { reviveVersion } from '../version';
+import { exifTextTags, TAG_ARTIST, TAG_COPYRIGHT, TAG_DESCRIPTION, TAG_IPTC, TAG_XMP } from './archival';
+import { type ExtraMeta, injectJpeg, injectPng, injectWebp, JPEG_XMP_MAX } from './containers';
+import { emptyExif, exifBody, prepareExif } from './exif';
+import { addTiffIcc, addTiffTags, type TiffTag, tiffByteOrder } from './tiff';
+import {
+  type ArchivalMeta,
+  type DecodedImage,
+  type EncodeFormat,
+  ImageError,
+  type ImageMeta,
+  type PixelArray,
+  quoteName,
+} from './types';
+import { mergeXmp, type XmpAdditions } from './xmp';
 
 export type { EncodeFormat } from './types';
 
@@ -39,6 +60,20 @@ export interface EncodeOptions {
   quality?: number;
   /** The original photo: encodeImage refuses to write over it (same path, symlink or hard link). */
   inputPath?: string;
+  /** What made this output, recorded in its XMP (an xmpMM:History event and revive: properties). */
+  provenance?: Provenance;
+}
+
+/** What Revive did to make an output, for its XMP (xmp.ts). */
+export interface Provenance {
+  /** stEvt:action; default "restored". */
+  action?: string;
+  /** The settings, compact (xmp.ts settingsString): stEvt:parameters and revive:Settings. */
+  settings?: string;
+  /** SHA-256 (hex) of the source file's content: revive:SourceSHA256, so an output names the photo it came from. */
+  sourceHash?: string;
+  /** Default: now. */
+  when?: Date;
 }
 
 export const DEFAULT_QUALITY = RANGES.quality.default;
@@ -250,28 +285,125 @@ export async function encodeToBuffer(img: DecodedImage, opts: Omit<EncodeOptions
       s = s.avif({ quality, effort: 4 });
       break;
   }
+  const m = await archivalFor(format, meta, opts.provenance);
+  if (format === 'avif' && m.xmp !== undefined) s = s.withXmp(m.xmp);
   const buf = await s.toBuffer();
   const singleChannel = grey && format !== 'webp' && format !== 'avif';
   const icc = tagSrgb(meta) && !singleChannel ? await srgbProfile() : null;
-  const exif = meta?.exif
-    ? prepareExif(meta.exif, { width: img.width, height: img.height, srgb: true, density: meta.density })
+  const exifSrc = meta?.exif ?? (m.exifText ? emptyExif() : null);
+  const exif = exifSrc
+    ? prepareExif(exifSrc, { width: img.width, height: img.height, srgb: true, density: meta?.density, text: m.exifText })
     : null;
+  const noDensity = !(meta?.density && meta.density > 0);
+  const extra: ExtraMeta = { xmp: m.xmp, iptc: m.iptc, comments: m.comments, text: m.text, noDensity };
   switch (format) {
     case 'jpeg':
-      return exif || icc ? injectJpeg(buf, exif, icc) : buf;
+      return injectJpeg(buf, exif, icc, extra);
     case 'png':
-      return exif || icc ? injectPng(buf, exif, icc) : buf;
+      return injectPng(buf, exif, icc, extra);
     case 'webp':
-      return exif || icc
-        ? injectWebp(buf, exif, icc, { width: img.width, height: img.height, hasAlpha: !!img.alpha })
+      return exif || icc || m.xmp !== undefined
+        ? injectWebp(buf, exif, icc, { width: img.width, height: img.height, hasAlpha: !!img.alpha }, m.xmp)
         : buf;
-    case 'tiff':
-      return icc ? (addTiffIcc(buf, icc) ?? buf) : buf;
+    case 'tiff': {
+      const tagged = icc ? (addTiffIcc(buf, icc) ?? buf) : buf;
+      return addTiffTags(tagged, tiffTags(tagged, m, noDensity)) ?? tagged;
+    }
     default:
       return buf;
   }
 }
 
+/** The archival metadata one output format gets (the policy at the top of this file). */
+interface FormatMeta {
+  xmp?: string;
+  iptc?: Buffer;
+  comments?: string[];
+  text?: ArchivalMeta['text'];
+  /** Text tags to add to EXIF IFD0 (JPEG, PNG, WebP) or to write as TIFF tags. */
+  exifText?: { description?: Buffer; artist?: Buffer; copyright?: Buffer };
+}
+
+const MAPPED_KEYWORDS: Record<string, 'description' | 'artist' | 'copyright'> = {
+  Description: 'description',
+  Author: 'artist',
+  Copyright: 'copyright',
+};
+
+async function archivalFor(format: EncodeFormat, meta: ImageMeta | undefined, provenance?: Provenance): Promise<FormatMeta> {
+  const a: ArchivalMeta = meta?.archival ?? {};
+  const out: FormatMeta = {};
+  const trio = { description: a.description, artist: a.artist, copyright: a.copyright };
+  if (format === 'tiff' && meta?.exif) {
+    // TIFF output carries no EXIF block: the source EXIF's text tags become the TIFF's own
+    const e = await exifTextTags(exifBody(meta.exif));
+    trio.description ??= e.description;
+    trio.artist ??= e.artist;
+    trio.copyright ??= e.copyright;
+  }
+  let comments = [...(a.comments ?? [])];
+  if (format === 'png') {
+    out.text = [...(a.text ?? []), ...comments.map((text) => ({ keyword: 'Comment', text }))];
+    comments = [];
+  } else {
+    // PNG text elsewhere: the three with a tag become that tag (when the source has none), the rest comments
+    for (const e of a.text ?? []) {
+      const key = MAPPED_KEYWORDS[e.keyword];
+      if (key && !trio[key]) trio[key] = Buffer.from(e.text, 'utf8');
+      else comments.push(e.keyword === 'Comment' ? e.text : `${e.keyword}: ${e.text}`);
+    }
+  }
+  if (trio.description || trio.artist || trio.copyright) out.exifText = trio;
+  if (format === 'jpeg') out.comments = comments;
+  if (format === 'jpeg' || format === 'png' || format === 'tiff') out.iptc = a.iptc;
+  const additions: XmpAdditions = {};
+  if (provenance) {
+    additions.provenance = {
+      action: provenance.action ?? 'restored',
+      softwareAgent: `Revive ${reviveVersion()}`,
+      parameters: provenance.settings,
+      sourceHash: provenance.sourceHash,
+      when: provenance.when,
+    };
+  }
+  if (format !== 'jpeg' && format !== 'png' && comments.length) additions.notes = comments;
+  out.xmp = mergeXmp(a.xmp, additions);
+  if (format === 'jpeg' && out.xmp !== undefined && Buffer.byteLength(out.xmp) > JPEG_XMP_MAX) {
+    // one APP1 segment holds 64 KB: a bigger packet (from a PNG or TIFF) cannot come along; Revive's record still does
+    out.xmp = mergeXmp(undefined, additions);
+  }
+  return out;
+}
+
+const RESOLUTION_TAGS = [282, 283, 296]; // XResolution, YResolution, ResolutionUnit
+
+/** The TIFF tags of an output: text tags, XMP, IPTC, and "no unit" resolution for a source without DPI. */
+function tiffTags(tiff: Buffer, m: FormatMeta, noDensity: boolean): TiffTag[] {
+  const le = tiffByteOrder(tiff) === 'le';
+  const tags: TiffTag[] = [];
+  const t = m.exifText ?? {};
+  for (const [tag, bytes] of [
+    [TAG_DESCRIPTION, t.description],
+    [TAG_ARTIST, t.artist],
+    [TAG_COPYRIGHT, t.copyright],
+  ] as const) {
+    if (bytes?.length) tags.push({ tag, type: 2, count: bytes.length + 1, data: Buffer.concat([bytes, Buffer.alloc(1)]) });
+  }
+  if (m.xmp !== undefined) {
+    const data = Buffer.from(m.xmp, 'utf8');
+    tags.push({ tag: TAG_XMP, type: 1, count: data.length, data });
+  }
+  if (m.iptc?.length) tags.push({ tag: TAG_IPTC, type: 7, count: m.iptc.length, data: m.iptc });
+  if (noDensity) {
+    // 1/1 with unit 1: a square pixel, no size stated (the same bytes in either byte order but the unit's)
+    const one = Buffer.from(le ? [1, 0, 0, 0, 1, 0, 0, 0] : [0, 0, 0, 1, 0, 0, 0, 1]);
+    const unit = Buffer.from(le ? [1, 0] : [0, 1]);
+    tags.push({ tag: RESOLUTION_TAGS[0], type: 5, count: 1, data: one });
+    tags.push({ tag: RESOLUTION_TAGS[1], type: 5, count: 1, data: one });
+    tags.push({ tag: RESOLUTION_TAGS[2], type: 3, count: 1, data: unit });
+  }
+  return tags;
+}
 
 /** Whether two paths name the same file: same path, through symlinks, or hard links (same device and inode). */
 export async function isSameFile(a: string, b: string): Promise<boolean> {
@@ -403,7 +535,8 @@ export function tempName(base: string, pid = process.pid): string {
   return `.${truncateUtf8(base, NAME_MAX - 1 - Buffer.byteLength(suffix))}${suffix}`;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine is running (its temp files and claims are not stale). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -84,8 +84,25 @@ export interface ExifUpdate {
   srgb: boolean;
   /** Dots per inch to record (XResolution/YResolution/ResolutionUnit), so EXIF agrees with the file's own DPI. */
   density?: number;
+  /**
+   * ImageDescription, Artist, Copyright (bytes, no NUL) to add to IFD0 where the block has none (a TIFF or PNG
+   * source's, going into a JPEG, PNG or WebP); the block's own are kept.
+   */
+  text?: { description?: Buffer; artist?: Buffer; copyright?: Buffer };
 }
 
+/** An EXIF body with an empty IFD0: the start for an output whose source had no EXIF but has text tags to carry. */
+export function emptyExif(): Buffer {
+  const b = Buffer.alloc(14);
+  b.write('II*\0', 0, 'latin1');
+  b.writeUInt32LE(8, 4);
+  return b; // 0 entries, no next IFD
+}
+
+const TAG_DESCRIPTION = 270;
+const TAG_ARTIST = 315;
+const TAG_COPYRIGHT = 33432;
+const ASCII = 2;
 const TAG_X_RES = 0x011a;
 const TAG_Y_RES = 0x011b;
 const TAG_RES_UNIT = 0x0128;
@@ -136,6 +153,21 @@ export function prepareExif(exif: Uint8Array | undefined | null, up: ExifUpdate)
     return b;
   };
   kept.push({ tag: TAG_ORIENTATION, type: SHORT, count: 1, value: short(1) });
+  const have = new Set(kept.map((e) => e.tag));
+  const texts: [number, Buffer | undefined][] = [
+    [TAG_DESCRIPTION, up.text?.description],
+    [TAG_ARTIST, up.text?.artist],
+    [TAG_COPYRIGHT, up.text?.copyright],
+  ];
+  for (const [tag, bytes] of texts) {
+    if (!bytes?.length || have.has(tag)) continue;
+    const data = Buffer.concat([bytes, Buffer.alloc(1)]);
+    if (data.length <= 4) {
+      const value = Buffer.alloc(4);
+      data.copy(value);
+      kept.push({ tag, type: ASCII, count: data.length, value });
+    } else kept.push({ tag, type: ASCII, count: data.length, value: Buffer.alloc(4), data: data.length & 1 ? Buffer.concat([data, Buffer.alloc(1)]) : data });
+  }
   if (density) {
     kept.push({ tag: TAG_X_RES, type: RATIONAL, count: 1, value: Buffer.alloc(4), data: rational(density) });
     kept.push({ tag: TAG_Y_RES, type: RATIONAL, count: 1, value: Buffer.alloc(4), data: rational(density) });

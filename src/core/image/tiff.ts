@@ -79,44 +79,70 @@ export function wrapRgbaAsTiff(
   return out;
 }
 
-/**
- * `tiff` with an ICC profile tag added to (or replaced in) its first IFD. Returns null for what it cannot edit
- * (BigTIFF, a malformed header); the caller then keeps the file untagged.
- */
-export function addTiffIcc(tiff: Buffer, icc: Uint8Array): Buffer | null {
+/** A tag to set in a TIFF's first IFD: its type (2 ASCII, 3 SHORT, 5 RATIONAL, 7 UNDEFINED...), count and bytes. */
+export interface TiffTag {
+  tag: number;
+  type: number;
+  count: number;
+  /** The value's bytes in the file's byte order (see tiffByteOrder). */
+  data: Buffer;
+}
+
+/** 'le' or 'be' for a TIFF buffer, or null when it is not classic TIFF. */
+export function tiffByteOrder(tiff: Buffer): 'le' | 'be' | null {
   if (tiff.length < 8) return null;
   const order = tiff.toString('latin1', 0, 2);
   if (order !== 'II' && order !== 'MM') return null;
   const le = order === 'II';
+  if ((le ? tiff.readUInt16LE(2) : tiff.readUInt16BE(2)) !== 42) return null;
+  return le ? 'le' : 'be';
+}
+
+/**
+ * `tiff` with tags added to (or replaced in) its first IFD, and the tags in `remove` taken out: the values and a copy
+ * of the IFD are appended and the header pointed at the copy (offsets in TIFF are absolute, so nothing else moves).
+ * Returns null for what it cannot edit (BigTIFF, a malformed header); the caller then keeps the file as it was.
+ */
+export function addTiffTags(tiff: Buffer, tags: readonly TiffTag[], remove: readonly number[] = []): Buffer | null {
+  const order = tiffByteOrder(tiff);
+  if (!order) return null;
+  const le = order === 'le';
   const u16 = (o: number) => (le ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o));
   const u32 = (o: number) => (le ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o));
-  if (u16(2) !== 42) return null;
   const ifd = u32(4);
   if (ifd + 2 > tiff.length) return null;
   const count = u16(ifd);
   if (ifd + 2 + count * 12 + 4 > tiff.length) return null;
+  const replaced = new Set([...tags.map((t) => t.tag), ...remove]);
   const entries: Entry[] = [];
   for (let i = 0; i < count; i++) {
     const o = ifd + 2 + i * 12;
     const tag = u16(o);
-    if (tag === TIFF_ICC) continue;
+    if (replaced.has(tag)) continue;
     entries.push({ tag, type: u16(o + 2), count: u32(o + 4), value: Buffer.from(tiff.subarray(o + 8, o + 12)) });
   }
   const next = u32(ifd + 2 + count * 12);
-  // appended: [pad] ICC data [pad] new IFD
-  const iccOffset = tiff.length + (tiff.length & 1);
-  const ifdOffset0 = iccOffset + icc.length;
-  const newIfd = ifdOffset0 + (ifdOffset0 & 1);
-  const valBuf = Buffer.alloc(4);
-  if (le) valBuf.writeUInt32LE(iccOffset);
-  else valBuf.writeUInt32BE(iccOffset);
-  entries.push({ tag: TIFF_ICC, type: 7, count: icc.length, value: valBuf });
+  // appended: each value over 4 bytes (word-aligned), then the new IFD
+  const blobs: { at: number; data: Buffer }[] = [];
+  let end = tiff.length + (tiff.length & 1);
+  for (const t of tags) {
+    const value = Buffer.alloc(4);
+    if (t.data.length <= 4) t.data.copy(value);
+    else {
+      blobs.push({ at: end, data: t.data });
+      if (le) value.writeUInt32LE(end);
+      else value.writeUInt32BE(end);
+      end += t.data.length + (t.data.length & 1);
+    }
+    entries.push({ tag: t.tag, type: t.type, count: t.count, value });
+  }
   entries.sort((a, b) => a.tag - b.tag);
+  const newIfd = end;
   const total = newIfd + 2 + entries.length * 12 + 4;
   if (total > 0xffffffff) return null;
   const out = Buffer.alloc(total);
   tiff.copy(out, 0);
-  out.set(icc, iccOffset);
+  for (const b of blobs) b.data.copy(out, b.at);
   const w16 = (v: number, o: number) => (le ? out.writeUInt16LE(v, o) : out.writeUInt16BE(v, o));
   const w32 = (v: number, o: number) => (le ? out.writeUInt32LE(v, o) : out.writeUInt32BE(v, o));
   w16(entries.length, newIfd);
@@ -131,4 +157,13 @@ export function addTiffIcc(tiff: Buffer, icc: Uint8Array): Buffer | null {
   w32(next, p);
   w32(newIfd, 4);
   return out;
+}
+
+/**
+ * `tiff` with an ICC profile tag added to (or replaced in) its first IFD. Returns null for what it cannot edit
+ * (BigTIFF, a malformed header); the caller then keeps the file untagged.
+ */
+export function addTiffIcc(tiff: Buffer, icc: Uint8Array): Buffer | null {
+  const data = Buffer.from(icc.buffer, icc.byteOffset, icc.length);
+  return addTiffTags(tiff, [{ tag: TIFF_ICC, type: 7, count: icc.length, data }]);
 }

@@ -37,6 +37,36 @@ export interface ImageMeta {
   orientation?: number;
   /** Pages/frames in the file (only the first, or the primary HEIF image, is decoded). */
   pages?: number;
+  /** What archivists write into a photo besides EXIF: captions, keywords, people, comments (archival.ts). */
+  archival?: ArchivalMeta;
+}
+
+/** A PNG text chunk (tEXt, zTXt or iTXt) as its keyword and text. */
+export interface TextEntry {
+  keyword: string;
+  text: string;
+  /** iTXt only: the language tag and the translated keyword. */
+  lang?: string;
+  translated?: string;
+}
+
+/**
+ * The source's descriptive metadata, read by archival.ts from the file itself, written back by encode.ts into each
+ * output format where it has a place (docs/metadata.md has the table).
+ */
+export interface ArchivalMeta {
+  /** The XMP packet (XML text): captions, keywords, people, dates, ratings... */
+  xmp?: string;
+  /** IPTC-IIM records (the bytes of Photoshop's resource 0x0404 / TIFF tag 33723). */
+  iptc?: Buffer;
+  /** JPEG comments (COM segments), in file order. */
+  comments?: string[];
+  /** PNG text chunks, in file order (XMP and raw profiles are not among them). */
+  text?: TextEntry[];
+  /** TIFF (or EXIF IFD0) ImageDescription, Artist and Copyright, as the file's bytes (no trailing NUL). */
+  description?: Buffer;
+  artist?: Buffer;
+  copyright?: Buffer;
 }
 
 /** A decoded photo: sRGB, upright, interleaved RGB (HWC, always 3 channels), alpha apart. */

@@ -1,20 +1,41 @@
 // Batch restore: files and folders in, one restored file per photo out, mirroring each folder's layout.
-// Per-file errors are reported and the batch goes on; outputs that already exist are skipped (resume); a cancel
-// leaves no partial file (the encoder writes a temp file and renames it); an output that is an input is refused.
+// Per-file errors are reported and the batch goes on; a photo whose identical result Revive made before is skipped
+// (resume: the output folder's ledger, ./ledger.ts, says which output was made from which photo with which settings);
+// a cancel leaves no partial file (the encoder writes a temp file and renames it); an output that is an input is
+// refused; no file Revive did not make is ever written over. Each photo is claimed while it is restored, so several
+// processes (two CLIs, the app and the CLI, N machines on a shared folder) can work on one output folder: a photo
+// another one is restoring is put off to the end of the job and looked at again once it is done.
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
+import { bytesOfName, displayName, fsPath, hasEscapedBytes } from '../fs-paths';
 import { type DecodedImage, decodeImage } from '../image/decode';
-import { encodeImage, resolveFormat } from '../image/encode';
+import { settingsString } from '../image/xmp';
+import { type EncodeFormat, encodeImage, isSameFile, resolveFormat } from '../image/encode';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
 import { type PipelineResult, RestorePipeline } from '../restore/pipeline';
 import { CancelledError, isCancel } from '../cancel';
 import type { Stage } from '../restore/stages';
-import { collectInputs, type PlannedFile, planOutputs } from './inputs';
+import { collectInputs, inShard, numberedName, type PlannedFile, planOutputs } from './inputs';
+import {
+  type Claim,
+  CLAIM_STALE_MS,
+  forgetTemp,
+  hashFile,
+  type LedgerRecord,
+  outputMatches,
+  outputTemp,
+  place,
+  readRecord,
+  settingsFingerprint,
+  tryClaim,
+  writeRecord,
+} from './ledger';
 
-export { collectInputs, type CollectOptions, type InputFile, isImagePath, type PlannedFile, planOutputs } from './inputs';
+export { collectInputs, type CollectOptions, type InputFile, inShard, isImagePath, type PlannedFile, planOutputs } from './inputs';
 
 export interface FileTimings {
   decodeMs: number;
@@ -39,6 +60,50 @@ export interface JobOptions {
   stages?: readonly Stage[];
   /** Timing split of each restored file (for the benchmark). */
   onTimings?: (index: number, t: FileTimings) => void;
+  /** Only this worker's share of the photos, 0 <= index < count (`revive restore --shard K/N`; inShard in ./inputs). */
+  shard?: { index: number; count: number };
+  /** A claim of another writer not refreshed for this long is taken over (default CLAIM_STALE_MS, ./ledger). */
+  claimStaleMs?: number;
+  /** How often a photo another process is restoring is looked at again (default 500 ms). */
+  claimPollMs?: number;
+}
+
+/** What the job knows of one photo once it is its turn. */
+interface PhotoState {
+  /** This process's claim on the photo, held from its turn until its result is reported. */
+  claim?: Claim;
+  source?: { size: number; mtimeMs: number };
+  hash?: Promise<string>;
+  /** Ledger records of outputs Revive made from this photo that are still there unchanged. */
+  prior: LedgerRecord[];
+}
+
+/** Runs fn on a path sharp can open: the path, or for a name that is not UTF-8 a symlink to it with a UTF-8 name. */
+async function withOpenablePath<T>(file: string, fn: (p: string) => Promise<T>): Promise<T> {
+  if (!hasEscapedBytes(file)) return fn(file);
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'revive-name-'));
+  const link = path.join(dir, `revive-link${path.extname(file)}`);
+  try {
+    await fsp.symlink(bytesOfName(file), link);
+    return await fn(link);
+  } catch (e) {
+    if (e instanceof Error) e.message = e.message.split(link).join(displayName(file));
+    throw e;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function message(e: unknown): string {
@@ -137,12 +202,16 @@ interface Restored {
 export class RestoreJob {
   readonly id: string;
   files: PlannedFile[] = [];
+  /** The photos behind the inputs, all shares of a --shard split together (plan()). */
+  found = 0;
   readonly summary: JobSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0 };
   progress = new JobProgress(0, 0);
   private readonly pipeline: RestorePipeline;
   /** The previous photo's write, at most one in flight. */
   private writing: Promise<void> | null = null;
   private readonly started = performance.now();
+  private states: PhotoState[] = [];
+  private readonly fingerprints = new Map<EncodeFormat, ReturnType<typeof settingsFingerprint>>();
 
   constructor(
     private readonly req: JobRequest,
@@ -171,17 +240,23 @@ export class RestoreJob {
     return !!this.opts.signal?.aborted;
   }
 
+  private get policy(): 'skip' | 'replace' | 'keep-both' {
+    return this.req.settings.existing ?? 'skip';
+  }
+
   async run(): Promise<JobSummary> {
     await this.plan();
+    // photos another process is restoring now: looked at again after the others, until it is done with them
+    let later: number[] = [];
     for (let index = 0; index < this.files.length; index++) {
-      if (this.skip(index)) await this.settle(); // results in order: the write in flight is reported first
-      const skipped = this.skip(index);
-      if (skipped) {
-        this.report(index, skipped);
-        continue;
-      }
-      const restored = await this.restore(index);
-      if (restored) await this.write(restored);
+      if ((await this.turn(index)) === 'held') later.push(index);
+    }
+    while (later.length) {
+      await this.settle();
+      await sleep(this.opts.claimPollMs ?? 500, this.opts.signal);
+      const still: number[] = [];
+      for (const index of later) if ((await this.turn(index)) === 'held') still.push(index);
+      later = still;
     }
     await this.settle();
     this.summary.ms = Math.round(performance.now() - this.started);
@@ -189,24 +264,126 @@ export class RestoreJob {
     return this.summary;
   }
 
+  /** One photo's turn: reported as needing no work, put off ('held' by another process), or restored and written. */
+  private async turn(index: number): Promise<'held' | void> {
+    let result = this.skip(index);
+    if (!result) {
+      const d = await this.decide(index);
+      if (d === 'held') return 'held';
+      result = d;
+    }
+    if (result) {
+      await this.settle(); // results in order: the write in flight is reported first
+      this.report(index, this.skip(index) ?? result);
+      return;
+    }
+    const restored = await this.restore(index);
+    if (restored) await this.write(restored);
+  }
+
   /** Finds the photos and their outputs; announces them ('start'). */
   async plan(): Promise<void> {
     const outDir = path.resolve(this.req.outDir);
     const inputs = await collectInputs(this.req.inputs, { exclude: [outDir] });
-    this.files = planOutputs(inputs, outDir, this.req.settings.format);
+    // names over all photos first (every worker of a sharded run names them alike), then this worker's share
+    const planned = planOutputs(inputs, outDir, this.req.settings.format);
+    this.found = planned.length;
+    const { shard } = this.opts;
+    this.files = shard ? planned.filter((f) => inShard(f.rel, shard)) : planned;
+    this.states = this.files.map(() => ({ prior: [] }));
     this.summary.total = this.files.length;
-    const toDo = this.files.filter((f) => !f.error && !existsSync(f.output)).length;
+    // a first look at what is done already (size and mtime only, no hashing), for the ETA and the outputs announced
+    const outputs = this.files.map((f) => f.output);
+    let toDo = 0;
+    for (let i = 0; i < this.files.length; i++) {
+      if (this.files[i].error) continue;
+      const same = this.policy === 'skip' ? await this.identical(i, false) : null;
+      if (same) outputs[i] = path.join(path.dirname(this.files[i].output), same.output);
+      else toDo++;
+    }
     this.progress = new JobProgress(this.files.length, toDo);
-    this.emit({ type: 'start', jobId: this.id, files: this.files.map((f) => ({ input: f.input, output: f.output })) });
+    this.emit({ type: 'start', jobId: this.id, files: this.files.map((f, i) => ({ input: f.input, output: outputs[i] })) });
   }
 
-  /** The result of a photo that needs no work (cancelled, refused, already there); null when it needs restoring. */
+  /** The result of a photo that needs no work for certain (cancelled, refused); null when it must be looked at. */
   skip(index: number): FileResult | null {
     const f = this.files[index];
     const base = { input: f.input, output: f.output };
     if (this.aborted) return { ...base, status: 'cancelled', ms: 0 };
     if (f.error) return { ...base, status: 'error', ms: 0, error: f.error };
-    if (existsSync(f.output)) return { ...base, status: 'skipped', ms: 0 };
+    return null;
+  }
+
+  /**
+   * A photo's turn, after skip(): claims it ('held' while another process has it: look again later), then looks in
+   * the ledger. Resolves with the result of a photo that needs no work (an identical result is there, existing
+   * 'skip'; the claim is let go), or null when it must be restored (the claim is kept until its result is reported).
+   */
+  async decide(index: number): Promise<FileResult | 'held' | null> {
+    const f = this.files[index];
+    const st = this.states[index];
+    const claim = await tryClaim(path.dirname(f.output), 's', path.basename(f.rel), this.opts.claimStaleMs ?? CLAIM_STALE_MS);
+    if (claim === 'held') return 'held';
+    st.claim = claim;
+    const same = this.policy === 'skip' ? await this.identical(index, true).catch(() => null) : null;
+    if (!same) return null;
+    await this.release(index);
+    const output = path.join(path.dirname(f.output), same.output);
+    return { input: f.input, output, status: 'skipped', ms: 0, identical: true };
+  }
+
+  private async release(index: number): Promise<void> {
+    const st = this.states[index];
+    await st.claim?.release().catch(() => undefined);
+    st.claim = undefined;
+  }
+
+  private fingerprint(index: number): ReturnType<typeof settingsFingerprint> {
+    const format = resolveFormat(this.files[index].input, this.req.settings.format);
+    let fp = this.fingerprints.get(format);
+    if (!fp) {
+      fp = settingsFingerprint(this.req.settings, format, this.opts.modelsDir);
+      this.fingerprints.set(format, fp);
+    }
+    return fp;
+  }
+
+  private sourceHash(index: number): Promise<string> {
+    const st = this.states[index];
+    st.hash ??= hashFile(this.files[index].input);
+    return st.hash;
+  }
+
+  /** Reads the photo's size and mtime, and the ledger's records of the outputs made from it that are still there. */
+  private async lookup(index: number): Promise<PhotoState> {
+    const f = this.files[index];
+    const st = this.states[index];
+    const dir = path.dirname(f.output);
+    const name = path.basename(f.rel);
+    const s = await fsp.stat(fsPath(f.input)).catch(() => null);
+    st.source = s ? { size: s.size, mtimeMs: s.mtimeMs } : undefined;
+    st.hash = undefined;
+    st.prior = [];
+    for (const rec of [await readRecord(dir, 'sources', name), await readRecord(dir, 'outputs', path.basename(f.output))]) {
+      if (!rec || st.prior.some((r) => r.output === rec.output)) continue;
+      if ((rec.source === f.input || rec.sourceName === name) && (await outputMatches(dir, rec))) st.prior.push(rec);
+    }
+    return st;
+  }
+
+  /**
+   * The record of an identical earlier result: made from this photo's contents (the same size and mtime, or, with
+   * `hash`, the same SHA-256) with the same settings, still there unchanged. Null when there is none.
+   */
+  private async identical(index: number, hash: boolean): Promise<LedgerRecord | null> {
+    const st = await this.lookup(index);
+    if (!st.source || !st.prior.length) return null;
+    const { fingerprint } = await this.fingerprint(index).catch(() => ({ fingerprint: '' }));
+    for (const rec of st.prior) {
+      if (rec.settings !== fingerprint || rec.sourceSize !== st.source.size) continue;
+      if (Math.abs(rec.sourceMtimeMs - st.source.mtimeMs) < 1) return rec;
+      if (hash && (await this.sourceHash(index)) === rec.sourceHash) return rec;
+    }
     return null;
   }
 
@@ -256,7 +433,10 @@ export class RestoreJob {
       await this.pipeline.load();
       this.emit({ type: 'file-start', jobId, index, input: f.input, output: f.output });
       const td = performance.now();
-      const img = await decodeImage(f.input);
+      // the photo's identity for the ledger: read before decoding (what is restored is what was hashed)
+      if (!this.states[index].source) await this.lookup(index);
+      await this.sourceHash(index).catch(() => undefined);
+      const img = await withOpenablePath(f.input, decodeImage);
       const pixels = img.width * img.height;
       const t1 = performance.now();
       if (this.aborted) throw new CancelledError();
@@ -293,6 +473,7 @@ export class RestoreJob {
       };
     } catch (e) {
       await this.settle();
+      await this.release(index);
       const ms = Math.round(performance.now() - t0);
       this.progress.restoreEnded(current);
       const base = { input: f.input, output: f.output };
@@ -303,33 +484,108 @@ export class RestoreJob {
   }
 
   /**
-   * Writes a restored photo (encode + rename, atomic) after the previous one is written and reported. Photos up to
-   * overlapMaxPixels are written while the next one restores; a bigger one is written before this returns.
+   * Saves a restored photo: encoded to a temp file, recorded in the ledger, then moved to its name: over the earlier
+   * output of this photo (existing 'replace'), else the planned name, else the first free "-2", "-3"... (never over a
+   * file: an output name is claimed, and the move fails rather than replace). Resolves with the output's path.
+   */
+  private async save(r: Restored): Promise<{ output: string; replaced: boolean }> {
+    const f = this.files[r.index];
+    const st = this.states[r.index];
+    const { settings } = this.req;
+    const dir = path.dirname(f.output);
+    await fsp.mkdir(dir, { recursive: true });
+    const format = resolveFormat(f.input, settings.format);
+    const [{ fingerprint, used }, sourceHash] = await Promise.all([this.fingerprint(r.index), this.sourceHash(r.index)]);
+    let over = this.policy === 'replace' ? st.prior.find((p) => p.source === f.input || p.sourceHash === sourceHash) : undefined;
+    const tmp = outputTemp(dir, path.basename(f.output));
+    let nameClaim: Claim | undefined;
+    try {
+      await encodeImage(r.image, tmp, {
+        format,
+        quality: settings.quality,
+        inputPath: f.input,
+        provenance: { settings: settingsString(settings), sourceHash },
+      });
+      const [ost, outputHash] = await Promise.all([fsp.stat(tmp), hashFile(tmp)]);
+      for (let n = 1; n < 10_000; ) {
+        let name: string;
+        const replace = !!over && (await outputMatches(dir, over));
+        if (over && replace) name = over.output;
+        else {
+          over = undefined;
+          name = numberedName(path.basename(f.output), n++);
+          if (existsSync(fsPath(path.join(dir, name)))) continue;
+          const c = await tryClaim(dir, 'o', name, this.opts.claimStaleMs ?? CLAIM_STALE_MS);
+          if (c === 'held') continue;
+          await nameClaim?.release();
+          nameClaim = c;
+        }
+        const dest = path.join(dir, name);
+        if (await isSameFile(f.input, dest)) throw new Error(`Refused: ${dest} is the original photo; it was left as it is.`);
+        const rec: LedgerRecord = {
+          v: 1,
+          output: name,
+          outputSize: ost.size,
+          outputMtimeMs: ost.mtimeMs,
+          outputHash,
+          source: f.input,
+          sourceName: path.basename(f.rel),
+          sourceSize: st.source?.size ?? -1,
+          sourceMtimeMs: st.source?.mtimeMs ?? -1,
+          sourceHash,
+          settings: fingerprint,
+          settingsUsed: used,
+          at: new Date().toISOString(),
+          host: os.hostname(),
+          pid: process.pid,
+        };
+        // the record first: an output whose record is missing would be taken for someone else's file
+        await writeRecord(dir, 'outputs', rec).catch((e: unknown) => {
+          throw new Error(`could not record ${dest} in the output folder's ledger (${message(e)}); it was not written.`);
+        });
+        if (await place(tmp, dest, replace)) {
+          await writeRecord(dir, 'sources', rec);
+          return { output: dest, replaced: replace };
+        }
+        over = undefined; // a file appeared at that name meanwhile: it is left alone, the next name is tried
+      }
+      throw new Error(`cannot find a free name for ${f.output}`);
+    } finally {
+      forgetTemp(tmp);
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      await nameClaim?.release();
+    }
+  }
+
+  /**
+   * Writes a restored photo (save(): encode, ledger, move) after the previous one is written and reported. Photos up
+   * to overlapMaxPixels are written while the next one restores; a bigger one is written before this returns.
    */
   async write(r: Restored): Promise<void> {
     const f = this.files[r.index];
     const base = { input: f.input, output: f.output };
-    const { settings } = this.req;
     const encode = async () => {
       const tw = performance.now();
-      await fsp.mkdir(path.dirname(f.output), { recursive: true });
-      // last look before writing: never over an original, never over a file that appeared meanwhile
-      if (existsSync(f.output)) throw new Error(`Refused: ${f.output} appeared while restoring; it was left as it is.`);
-      await encodeImage(r.image, f.output, {
-        format: resolveFormat(f.input, settings.format),
-        quality: settings.quality,
-        inputPath: f.input,
-      });
+      const { output, replaced } = await this.save(r);
       const t3 = performance.now();
       const { t0, ...times } = r.times;
       this.opts.onTimings?.(r.index, { ...times, encodeMs: t3 - tw, pixels: r.pixels });
       this.progress.written();
-      this.report(r.index, { ...base, status: 'ok', ms: Math.round(t3 - t0), ...(r.info ? { info: r.info } : {}) });
+      await this.release(r.index);
+      this.report(r.index, {
+        ...base,
+        output,
+        status: 'ok',
+        ms: Math.round(t3 - t0),
+        ...(replaced ? { replaced } : {}),
+        ...(r.info ? { info: r.info } : {}),
+      });
     };
     await this.settle(); // the previous file is written (and reported) before this one is
     this.progress.writing(r.fraction);
-    const written = encode().catch((e: unknown) => {
+    const written = encode().catch(async (e: unknown) => {
       this.progress.writeFailed();
+      await this.release(r.index);
       this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e) });
     });
     // a big photo is written before the next one is read: two of them in memory at once would be too many

@@ -27,7 +27,7 @@ export function engineRefineBackend(o: EngineRefineOptions): RefineBackend<Decod
       const format = formatForPath(outPath);
       if (!format) throw new RefineError(`cannot tell the format from ${path.basename(outPath)}: end the name in .png, .jpg, .webp, .tif or .avif`);
       const quality = (await o.quality?.()) ?? RANGES.quality.default;
-      await encodeImage(img, outPath, { format, quality, inputPath: original });
+      await encodeImage(img, outPath, { format, quality, inputPath: original, provenance: { action: 'refined' } });
     },
     preview: async (img) => encodePreview(img, Math.max(img.width, img.height)),
     diffusion: (s: RefineSettings) => loadDiffusion(o.sessions, o.modelsDir, s),
