@@ -8,6 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineService } from '../../src/core/service';
+import { outputMatches, readRecord } from '../../src/core/jobs/ledger';
 import { decodeMask } from '../../src/core/refine/inputs';
 import { refillRequest, Checker } from '../../src/shared/validate';
 import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/types';
@@ -132,6 +133,14 @@ describe('refill a corrected scratch mask', () => {
     expect(s.changed.y + s.changed.h).toBeLessThanOrEqual(33 + 128);
     // the page gets the new mask
     expect(await currentMask(r.output)).toEqual(added);
+    // the output is still Revive's in its folder's ledger, and its XMP records the edit but no engine temp path
+    const dir = path.dirname(r.output);
+    const rec = await readRecord(dir, 'outputs', path.basename(r.output));
+    expect(rec && (await outputMatches(dir, rec))).toBe(true);
+    const xmp = (await sharp(r.output).metadata()).xmp?.toString('utf8') ?? '';
+    expect(xmp).toMatch(/<stEvt:action>restored<\/stEvt:action>.*<stEvt:action>edited<\/stEvt:action>/s);
+    expect(xmp).toMatch(/revive:SourceSHA256/);
+    expect(xmp).not.toMatch(/saveMask|revive-work/);
   }, 240_000);
 
   it('an erased mark comes back to the restore without the fill', async () => {
@@ -218,5 +227,12 @@ describe('refill a corrected scratch mask', () => {
     const res = await refillPng(r.output, small);
     expect(res).toMatchObject({ status: 'error', error: expect.stringMatching(/10x10.*321x481|same size/) });
     expect(fs.readFileSync(r.output).equals(before)).toBe(true); // the output is left as it was
+
+    // an output someone changed since (here: rewritten by another program) is not Revive's to rewrite
+    const edited = await sharp(r.output).modulate({ brightness: 1.1 }).png().toBuffer();
+    fs.writeFileSync(r.output, edited);
+    const res2 = await refill(r.output, (await currentMask(r.output)).map((v, i) => (i === 5 ? 1 : v)));
+    expect(res2).toMatchObject({ status: 'error', error: expect.stringMatching(/was changed since Revive restored it/) });
+    expect(fs.readFileSync(r.output).equals(edited)).toBe(true);
   }, 240_000);
 });

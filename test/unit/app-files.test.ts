@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppFiles } from '../../src/core/app-files';
+import { withoutByProducts } from '../../src/core/jobs/ledger';
 import { MaskTargets } from '../../src/core/scratch/mask-file';
 import { cropImage, diffBox, grow, pasteRect } from '../../src/core/scratch/refill';
 import type { RestoreSettings } from '../../src/shared/types';
@@ -56,6 +57,14 @@ describe('AppFiles', () => {
     files.dispose();
     expect(fs.existsSync(dir)).toBe(false);
     expect(files.photo('/out/a.png')).toBeNull();
+  });
+});
+
+describe('withoutByProducts', () => {
+  it('leaves out where a stage saves its mask (an engine temp path), keeps everything else', () => {
+    const s = new AppFiles(tmp).withMaskSaving(settings, 'job-9');
+    expect(withoutByProducts(s)).toEqual(settings);
+    expect(withoutByProducts({ ...settings, stages: undefined })).toEqual({ ...settings, stages: undefined });
   });
 });
 

@@ -14,6 +14,8 @@ import type { Manifest, RestoreSettings } from '../../shared/types';
 import type { DecodedImage } from '../image/decode';
 import { decodeImage } from '../image/decode';
 import { encodeImage, resolveFormat } from '../image/encode';
+import { settingsString } from '../image/xmp';
+import { forgetTemp, hashFile, outputMatches, outputTemp, place, readRecord, withoutByProducts, writeRecord } from '../jobs/ledger';
 import type { PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
 import type { SessionCache } from '../inference/session';
@@ -108,6 +110,53 @@ export function reach(manifest: Manifest, settings: RestoreSettings): { local: n
   return { local: r.receptive_overlap, fill: f.receptive_overlap };
 }
 
+/** The output folder's ledger record of the output (src/core/jobs/ledger.ts); refuses an output changed since. */
+async function ledgerOf(output: string) {
+  const dir = path.dirname(output);
+  const rec = await readRecord(dir, 'outputs', path.basename(output));
+  if (rec && !(await outputMatches(dir, rec))) {
+    throw new Error(`${path.basename(output)} was changed since Revive restored it; it was left as it is.`);
+  }
+  return rec;
+}
+
+/**
+ * Writes the refilled output as the restore did: a temp file in its folder, its ledger record updated (the output is
+ * still Revive's, so a later run skips or replaces it as its own), then renamed over the old one. Its XMP records the
+ * edit, with the photo it came from.
+ */
+async function writeOutput(img: DecodedImage, o: RefillOptions, before: Awaited<ReturnType<typeof ledgerOf>>) {
+  const dir = path.dirname(o.output);
+  const name = path.basename(o.output);
+  const rec = await ledgerOf(o.output); // again: nothing may have changed it while the crop was restored
+  if (before && !rec) throw new Error(`${name} is no longer Revive's; it was left as it is.`);
+  const tmp = outputTemp(dir, name);
+  try {
+    await encodeImage(img, tmp, {
+      format: resolveFormat(o.output, 'same'),
+      quality: o.settings.quality,
+      inputPath: o.input,
+      provenance: {
+        action: 'edited',
+        settings: `${settingsString(withoutByProducts(o.settings))} scratches.mask=corrected`,
+        sourceHash: rec?.sourceHash ?? (await hashFile(o.input)),
+      },
+    });
+    if (rec) {
+      const [st, outputHash] = await Promise.all([fsp.stat(tmp), hashFile(tmp)]);
+      const next = { ...rec, outputSize: st.size, outputMtimeMs: st.mtimeMs, outputHash, at: new Date().toISOString(), host: os.hostname(), pid: process.pid };
+      await writeRecord(dir, 'outputs', next); // the record first: an output without its record is someone else's
+      await place(tmp, o.output, true);
+      // the photo's latest output, unless it has been restored to another one since
+      const latest = await readRecord(dir, 'sources', rec.sourceName);
+      if (!latest || latest.output === name) await writeRecord(dir, 'sources', next);
+    } else await place(tmp, o.output, true);
+  } finally {
+    forgetTemp(tmp);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * Fills `newMask` into the output of `input`, recomputing only around the pixels where it differs from `oldMask`;
  * writes the output atomically (nothing is written when the masks are the same) and the new mask to `maskFile`.
@@ -120,6 +169,7 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
   if (o.oldMask.length !== W * H || o.newMask.length !== W * H) {
     throw new RangeError(`the mask is not the size of the photo (${W}x${H})`);
   }
+  const ledger = await ledgerOf(o.output);
   const out = await decodeImage(o.output);
   if (out.width !== W || out.height !== H) {
     throw new Error(`The restored photo ${path.basename(o.output)} is ${out.width}x${out.height}, not the original's ${W}x${H}: restore it again.`);
@@ -166,11 +216,7 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
 
   pasteRect(out, restored.image, crop, inner);
   const stageInfo = restored.info?.scratches as unknown as ScratchInfo | undefined;
-  await encodeImage(out as DecodedImage, o.output, {
-    format: resolveFormat(o.output, 'same'),
-    quality: o.settings.quality,
-    inputPath: o.input,
-  });
+  await writeOutput(out as DecodedImage, o, ledger);
   // the mask last: a refill cut short leaves the output and its mask as they were
   const maskFile = await writeMask(o.maskFile, o.newMask, W, H);
   progress(1);
