@@ -51,7 +51,8 @@ export class ScratchFix {
   private off: (() => void) | null = null;
   private stroke: Stroke | null = null;
   private frame = 0;
-  private loadedFor: string | null = null;
+  /** The mask file the marks on screen were loaded from. */
+  loadedFor: string | null = null;
   private onScreen = false;
 
   constructor(
@@ -67,9 +68,8 @@ export class ScratchFix {
       if (e.type === 'file-progress') job.fraction = e.fraction;
       else if (e.type === 'file-done') {
         const r = e.result;
-        // (AppState records the new marks on the photo; the result on screen reloads when they change)
-        if (r.status === 'ok' && this.onScreen) void this.reload();
-        else if (r.status === 'ok') {
+        // (AppState records the new marks on the photo; on screen, the Viewer reloads the result and the marks)
+        if (r.status === 'ok' && !this.onScreen) {
           // filled while another photo is on screen: nothing is left to keep (the next visit loads the new marks)
           kept.delete(this.item.id);
           this.dispose();
