@@ -99,7 +99,7 @@ describe('revive restore: usage errors exit 2', () => {
 
   it('parses every option', () => {
     const a = parseRestoreArgs(
-      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral', '--existing', 'keep-both', '--shard', '2/5'],
+      ['p1', 'dir', '-o', 'out', '--format', 'webp', '--quality', '70', '--model', 'm', '--device', 'cpu', '--strength', '0.25', '--tile', '256', '--json', '--tone', '0.6', '--tone-mode', 'neutral', '--existing', 'keep-both', '--shard', '2/5', '--sensitivity', '0.7'],
       '/base',
     );
     expect(a).toEqual({
@@ -112,7 +112,7 @@ describe('revive restore: usage errors exit 2', () => {
         tile: 256,
         format: 'webp',
         quality: 70,
-        stages: { tone: { strength: 0.6, mode: 'neutral' }, scratches: {} },
+        stages: { tone: { strength: 0.6, mode: 'neutral' }, scratches: { sensitivity: 0.7 } },
         existing: 'keep-both',
       },
       json: true,
@@ -146,8 +146,9 @@ describe('revive restore: usage errors exit 2', () => {
     expect(parseRestoreArgs(['/in/caf\udce9.jpg', '-o', '/tmp/o'], '/b').inputs).toEqual(['/in/caf\udce9.jpg']);
   });
 
-  it('the colour & fading stage defaults to strength 1, mode auto', () => {
+  it('the colour & fading stage defaults to strength 0, mode auto; the scratch stage to its own defaults', () => {
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages).toEqual({ tone: { strength: 0, mode: 'auto' }, scratches: {} });
+    expect(parseRestoreArgs(['p', '-o', 'o', '--scratches', 'off'], '/b').settings.stages?.scratches).toEqual({ enabled: false });
     expect(parseRestoreArgs(['p', '-o', 'o', '--tone', '0'], '/b').settings.stages?.tone?.strength).toBe(0);
   });
 });
