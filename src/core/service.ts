@@ -15,9 +15,8 @@ import type {
   RefineRound,
 } from '../shared/api';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/settings';
-import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, RefineEvent } from '../shared/types';
+import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
 import { AppFiles } from './app-files';
-import { isCancel } from './cancel';
 import { decodeImage, probeImage } from './image/decode';
 import { encodePreview } from './image/encode';
 import { InferenceGate } from './inference/gate';
@@ -27,9 +26,8 @@ import { checkModels, loadManifest } from './models/manifest';
 import { engineRefineBackend } from './refine/backend';
 import { RefineRunner, type RefineBackend } from './refine/runner';
 import { ColorizeService } from './colorize/service';
-import { decodeMask } from './refine/inputs';
-import { readMask } from './scratch/mask-file';
-import { refillScratches } from './scratch/refill';
+import { runRefillJob } from './scratch/refill';
+import { pathKey } from './fs-paths';
 
 /** One message of the engine: which stream (the EV channel names' tail) and the event. */
 export type EngineMessage = { channel: 'job'; event: JobEvent } | { channel: 'refine'; event: RefineEvent };
@@ -236,11 +234,6 @@ export class EngineService {
     return { jobId };
   }
 
-  private closeJob(jobId: string, summary: Partial<JobSummary>): void {
-    const s: JobSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: 0, ms: 0, ...summary };
-    this.emit({ channel: 'job', event: { type: 'done', jobId, summary: s } });
-  }
-
   async startRestore(req: JobRequest): Promise<{ jobId: string }> {
     const jobId = randomUUID();
     // each photo's scratch mask goes to the engine's work folder (the page never names files), so the app can show it
@@ -261,7 +254,10 @@ export class EngineService {
         });
       } catch {
         // runRestoreJob reports every file's failure itself and does not throw; should it ever, close the job
-        this.closeJob(jobId, { failed: 1 });
+        this.emit({
+          channel: 'job',
+          event: { type: 'done', jobId, summary: { total: 0, ok: 0, failed: 1, skipped: 0, cancelled: 0, ms: 0 } },
+        });
       }
     });
   }
@@ -279,16 +275,6 @@ export class EngineService {
     return photo;
   }
 
-  /** The mask the output was filled with (its file is the photo's size) and the corrected one from the page's PNG. */
-  private async masks(maskFile: string, bytes: Uint8Array): Promise<{ oldMask: Uint8Array; newMask: Uint8Array }> {
-    const { width, height } = await probeImage(maskFile);
-    const oldMask = await readMask(maskFile, width, height);
-    const newMask = await decodeMask(bytes, width, height).catch((e: unknown) => {
-      throw new Error(`The corrected marks could not be read: ${e instanceof Error ? e.message : String(e)}.`);
-    });
-    return { oldMask, newMask };
-  }
-
   async loadScratchMask(output: string): Promise<PreviewImage> {
     const { maskFile } = this.appPhoto(output);
     const { width, height } = await probeImage(maskFile);
@@ -299,54 +285,24 @@ export class EngineService {
 
   async refillScratches(req: RefillRequest): Promise<{ jobId: string }> {
     const photo = this.appPhoto(req.output);
-    if (path.resolve(req.input) !== photo.input) throw new Error(`${path.basename(req.output)} is not the restore of ${path.basename(req.input)}.`);
+    if (pathKey(path.resolve(req.input)) !== pathKey(photo.input)) {
+      throw new Error(`${path.basename(req.output)} is not the restore of ${path.basename(req.input)}.`);
+    }
     const jobId = randomUUID();
-    const job = (e: JobEvent) => this.emit({ channel: 'job', event: e });
     return this.enqueue(jobId, async (signal) => {
-      const t0 = performance.now();
-      const base = { input: photo.input, output: photo.output };
-      let result: FileResult;
-      job({ type: 'start', jobId, files: [base], kind: 'refill' });
-      let release: (() => void) | null = null;
-      try {
-        release = await this.gate.acquire('restore', { signal, onWait: (w) => job({ type: 'file-waiting', jobId, index: 0, behind: w.holder }) });
-        job({ type: 'file-start', jobId, index: 0, ...base });
-        const manifest = await loadManifest(this.modelsDir);
-        const r = await refillScratches({
-          ...base,
-          ...(await this.masks(photo.maskFile, req.mask)),
-          settings: photo.settings,
-          modelsDir: this.modelsDir,
-          manifest,
-          sessions: this.sessions,
-          maskFile: this.files.nextMaskFile(photo.output),
-          tmpDir: this.files.tmp,
-          signal,
-          onProgress: (fraction) => {
-            job({ type: 'file-progress', jobId, index: 0, fraction });
-            job({ type: 'progress', jobId, done: 0, total: 1, fraction, etaMs: null });
-          },
-        });
-        result = { ...base, status: 'ok', ms: Math.round(performance.now() - t0), info: { scratches: r.info as unknown as Record<string, unknown> } };
-        this.files.record(result, photo.settings);
-      } catch (e) {
-        const ms = Math.round(performance.now() - t0);
-        result = isCancel(e) || signal.aborted
-          ? { ...base, status: 'cancelled', ms }
-          : { ...base, status: 'error', ms, error: e instanceof Error ? e.message : String(e) };
-      } finally {
-        release?.();
-      }
-      job({ type: 'file-done', jobId, index: 0, result });
-      job({ type: 'progress', jobId, done: 1, total: 1, fraction: 1, etaMs: 0 });
-      const ms = Math.round(performance.now() - t0);
-      this.closeJob(jobId, {
-        total: 1,
-        ok: result.status === 'ok' ? 1 : 0,
-        failed: result.status === 'error' ? 1 : 0,
-        cancelled: result.status === 'cancelled' ? 1 : 0,
-        ms,
+      const r = await runRefillJob({
+        jobId,
+        photo,
+        mask: req.mask,
+        maskFile: this.files.nextMaskFile(photo.output),
+        tmpDir: this.files.tmp,
+        modelsDir: this.modelsDir,
+        sessions: this.sessions,
+        gate: this.gate,
+        signal,
+        onEvent: (event) => this.emit({ channel: 'job', event }),
       });
+      if (r.status === 'ok') this.files.record(r, photo.settings);
     });
   }
 

@@ -10,22 +10,25 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Manifest, RestoreSettings } from '../../shared/types';
+import type { FileResult, JobEvent, Manifest, RestoreSettings, StageInfo } from '../../shared/types';
+import type { AppPhoto } from '../app-files';
 import type { DecodedImage } from '../image/decode';
-import { decodeImage } from '../image/decode';
+import { decodeImage, probeImage } from '../image/decode';
 import { encodeImage, resolveFormat } from '../image/encode';
 import { settingsString } from '../image/xmp';
 import { forgetTemp, hashFile, outputMatches, outputTemp, place, readRecord, withoutByProducts, writeRecord } from '../jobs/ledger';
 import type { PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
+import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
-import { getModel } from '../models/manifest';
+import { getModel, loadManifest } from '../models/manifest';
+import { decodeMask } from '../refine/inputs';
 import { RestorePipeline } from '../restore/pipeline';
 import { localStage } from '../restore/stages/local';
 import { scratchStage, type ScratchInfo } from '../restore/stages/scratches';
 import { toneStage } from '../restore/stages/tone';
-import { throwIfAborted } from '../cancel';
-import { writeMask } from './mask-file';
+import { isCancel, throwIfAborted } from '../cancel';
+import { readMask, writeMask } from './mask-file';
 import { maskStats } from './scratch';
 import { boundingBox } from '../refine/mask';
 
@@ -230,4 +233,80 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
     },
     pasted: inner.w * inner.h,
   };
+}
+
+/** What runRefillJob needs: the photo as the engine restored it, the corrected mask (PNG bytes), where things go. */
+export interface RefillJobOptions {
+  jobId: string;
+  photo: AppPhoto;
+  mask: Uint8Array;
+  /** Where the new mask is written, and a folder for the crop's temporary mask. */
+  maskFile: string;
+  tmpDir: string;
+  modelsDir: string;
+  sessions: SessionCache;
+  /** The engine's one inference at a time (waited for like a restore's photo). */
+  gate?: InferenceGate;
+  signal: AbortSignal;
+  onEvent: (e: JobEvent) => void;
+}
+
+/** The mask the output was filled with (its file is the photo's size) and the corrected one from the page's PNG. */
+async function masksOf(maskFile: string, bytes: Uint8Array): Promise<{ oldMask: Uint8Array; newMask: Uint8Array }> {
+  const { width, height } = await probeImage(maskFile);
+  const oldMask = await readMask(maskFile, width, height);
+  const newMask = await decodeMask(bytes, width, height).catch((e: unknown) => {
+    throw new Error(`The corrected marks could not be read: ${e instanceof Error ? e.message : String(e)}.`);
+  });
+  return { oldMask, newMask };
+}
+
+/**
+ * A refill as a job on the job stream, like a restore of one photo: 'start' (kind 'refill'), 'file-waiting' while
+ * another inference runs, 'file-start', 'file-progress' and 'progress', 'file-done' (its info.scratches names the new
+ * mask), 'done'. Never rejects; resolves with the result it reported.
+ */
+export async function runRefillJob(o: RefillJobOptions): Promise<FileResult> {
+  const { jobId, photo, onEvent: emit } = o;
+  const t0 = performance.now();
+  const base = { input: photo.input, output: photo.output };
+  const ms = () => Math.round(performance.now() - t0);
+  let result: FileResult;
+  emit({ type: 'start', jobId, files: [base], kind: 'refill' });
+  let release: (() => void) | undefined;
+  try {
+    release = await o.gate?.acquire('restore', {
+      signal: o.signal,
+      onWait: (w) => emit({ type: 'file-waiting', jobId, index: 0, behind: w.holder }),
+    });
+    emit({ type: 'file-start', jobId, index: 0, ...base });
+    const r = await refillScratches({
+      ...base,
+      ...(await masksOf(photo.maskFile, o.mask)),
+      settings: photo.settings,
+      modelsDir: o.modelsDir,
+      manifest: await loadManifest(o.modelsDir),
+      sessions: o.sessions,
+      maskFile: o.maskFile,
+      tmpDir: o.tmpDir,
+      signal: o.signal,
+      onProgress: (fraction) => {
+        emit({ type: 'file-progress', jobId, index: 0, fraction });
+        emit({ type: 'progress', jobId, done: 0, total: 1, fraction, etaMs: null });
+      },
+    });
+    result = { ...base, status: 'ok', ms: ms(), info: { scratches: r.info as unknown as StageInfo } };
+  } catch (e) {
+    result = isCancel(e) || o.signal.aborted
+      ? { ...base, status: 'cancelled', ms: ms() }
+      : { ...base, status: 'error', ms: ms(), error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    release?.();
+  }
+  emit({ type: 'file-done', jobId, index: 0, result });
+  emit({ type: 'progress', jobId, done: 1, total: 1, fraction: 1, etaMs: 0 });
+  const s = result.status;
+  const summary = { total: 1, ok: +(s === 'ok'), failed: +(s === 'error'), skipped: 0, cancelled: +(s === 'cancelled'), ms: ms() };
+  emit({ type: 'done', jobId, summary });
+  return result;
 }
