@@ -126,12 +126,17 @@ describe('scratches & dust', () => {
     await visible(page.getByTestId('scratch-overlay').locator('canvas'));
     expect(await page.evaluate(OVERLAY_MARKS)).toBe(edited);
     expect(await page.getByTestId('fix-undo').isEnabled()).toBe(true);
+    // leaving now would lose them: the window asks first, and says so
+    expect(await app.preventsUnload()).toBe(true);
+    await expect.poll(() => app.unsavedWork).toMatch(/Corrections of what was fixed are not filled yet: scratched.png/);
 
     // Fill
     const src = await img.getAttribute('src');
     await page.getByTestId('fix-fill').click();
     await expect.poll(() => img.getAttribute('src'), { timeout: 120_000 }).not.toBe(src);
     await expect.poll(() => page.getByTestId('fix-progress').count()).toBe(0);
+    await expect.poll(() => app.preventsUnload()).toBe(false); // filled: nothing left to lose
+    expect(await page.getByTestId('fix-undo').isDisabled()).toBe(true); // the new marks are the start again
     expect(app.calls.filter((c) => c.method === 'refillScratches')).toHaveLength(1);
     expect(app.calls.filter((c) => c.method === 'startRestore')).toHaveLength(1); // no new restore
     expect(await row.getAttribute('data-status')).toBe('done');

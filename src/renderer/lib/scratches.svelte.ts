@@ -7,6 +7,7 @@ import { addPoint, type Stroke } from '../refine/strokes';
 import type { QueueItem } from './app.svelte';
 import { errorText } from './format';
 import { MARK_COLOR, MaskEditor } from './mask-editor';
+import { SvelteSet } from 'svelte/reactivity';
 
 /** What a restore or a refill reports of the scratch stage (FileResult.info.scratches). */
 export interface ScratchResult {
@@ -18,6 +19,14 @@ export interface ScratchResult {
 export type ScratchTool = 'add' | 'erase';
 
 export const BRUSH_SIZES = { min: 2, max: 120, default: 10 } as const;
+
+/** Every ScratchFix alive (on screen or kept), for what leaving would lose. */
+const live = new SvelteSet<ScratchFix>();
+
+/** The names of the photos (of these) whose corrections are not filled yet. */
+export function unfilledCorrections(items: readonly QueueItem[]): string[] {
+  return [...live].filter((f) => f.edited && items.some((i) => i.id === f.item.id)).map((f) => f.item.name);
+}
 
 /** The photos whose corrections are kept while another photo is on screen (unfilled strokes, a fill running). */
 // bookkeeping nothing renders: deliberately not reactive
@@ -37,15 +46,14 @@ export class ScratchFix {
   tool = $state<ScratchTool>('add');
   size = $state<number>(BRUSH_SIZES.default);
   editor = $state.raw<MaskEditor | null>(null);
-  /** Bumped when the marks change (undo/redo availability). */
-  version = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
   job = $state<{ id: string | null; fraction: number; cancelling: boolean } | null>(null);
 
-  canUndo = $derived.by(() => (void this.version, !!this.editor?.history.canUndo));
-  canRedo = $derived.by(() => (void this.version, !!this.editor?.history.canRedo));
-  edited = $derived.by(() => (void this.version, !!this.editor?.edited));
+  // what the editor's history allows, copied after every change (the history itself is not reactive)
+  canUndo = $state(false);
+  canRedo = $state(false);
+  edited = $state(false);
   busy = $derived(this.job !== null);
 
   private off: (() => void) | null = null;
@@ -59,6 +67,7 @@ export class ScratchFix {
     readonly item: QueueItem,
     private readonly api = window.revive,
   ) {
+    live.add(this);
     this.off = this.api.onJobEvent((e) => {
       const job = this.job;
       if (!job) return;
@@ -97,6 +106,7 @@ export class ScratchFix {
   }
 
   dispose(): void {
+    live.delete(this);
     this.off?.();
     this.off = null;
     if (this.frame) cancelAnimationFrame(this.frame);
@@ -124,7 +134,7 @@ export class ScratchFix {
       this.editor = new MaskEditor(bitmap);
       bitmap.close();
       this.loadedFor = maskFile;
-      this.version++;
+      this.sync();
     } catch (e) {
       this.error = `Could not show what was fixed: ${errorText(e)}`;
     } finally {
@@ -168,16 +178,23 @@ export class ScratchFix {
       this.editor?.update();
       this.editor?.commit();
       this.stroke = null;
-      this.version++;
+      this.sync();
     },
   };
 
+  private sync(): void {
+    const h = this.editor?.history;
+    this.canUndo = !!h?.canUndo;
+    this.canRedo = !!h?.canRedo;
+    this.edited = !!this.editor?.edited;
+  }
+
   undo(): void {
-    if (this.editor?.undo()) this.version++;
+    if (this.editor?.undo()) this.sync();
   }
 
   redo(): void {
-    if (this.editor?.redo()) this.version++;
+    if (this.editor?.redo()) this.sync();
   }
 
   /** Fills the corrected marks: only the changed area is recomputed; the result on screen updates when it is done. */
