@@ -115,7 +115,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", required=True)
     ap.add_argument("--id", required=True)
-    ap.add_argument("--name", default="Revive colour & fading (global tone mapping)")
+    ap.add_argument("--name", default="Colour & fading")
     ap.add_argument("--description", default="Brings back faded, colour-cast prints: one colour mapping per photo")
     ap.add_argument("--metrics", default="", help="JSON from eval_tone.py, recorded in the entry")
     ap.add_argument("--models-dir", default=str(MODELS), help="where the ONNX and the manifest entry go (a candidate"

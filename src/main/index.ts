@@ -7,6 +7,9 @@ import {
   app,
   BrowserWindow,
   dialog,
+  Menu,
+  nativeTheme,
+  Notification,
   powerSaveBlocker,
   protocol,
   session,
@@ -14,12 +17,15 @@ import {
   utilityProcess,
   type WebContents,
 } from 'electron';
+import { BatchAttention } from './attention';
 import { createDispatcher } from './dispatch';
 import { EngineClient } from './engine-protocol';
 import { PathGrants } from './grants';
 import { registerIpc, relayEvent } from './ipc';
 import { JobEffects } from './job-effects';
 import { choseLeave, leaveDialogOptions } from './leave';
+import { menuTemplate } from './menu';
+import { EV } from '../shared/ipc';
 import { modelsDirFor, windowUrlFor } from './paths';
 import { APP_ENTRY, APP_SCHEME, CSP, isAppUrl, mimeType, resolveAppFile, secureWebPreferences } from './security';
 
@@ -70,11 +76,12 @@ function createWindow(): BrowserWindow {
   const w = new BrowserWindow({
     width: 1320,
     height: 860,
-    minWidth: 960,
-    minHeight: 620,
+    minWidth: 800,
+    minHeight: 600,
     show: false,
     title: 'Revive',
-    backgroundColor: '#141517',
+    // the page's background before it paints: its dark or light theme, as the system's (styles.css --bg)
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#141517' : '#f3f4f6',
     autoHideMenuBar: true,
     ...(process.platform === 'linux' ? { icon: path.join(rendererRoot, 'icon.png') } : {}),
     webPreferences: secureWebPreferences(preloadFile, !app.isPackaged),
@@ -132,11 +139,34 @@ if (!app.requestSingleInstanceLock()) {
     });
     // the paths the page may name: what the person chose or dropped, and what the app made (grants.ts)
     const grants = new PathGrants(process.platform);
+    // a batch that finishes while Revive is behind other windows: an OS notification and the taskbar asks for attention
+    const attention = new BatchAttention({
+      isFocused: () => !!win?.isFocused(),
+      notify: (title, body, onClick) => {
+        if (!Notification.isSupported()) return;
+        const n = new Notification({ title, body, silent: false });
+        n.on('click', onClick);
+        n.show();
+      },
+      flash: (on) => win?.flashFrame(on),
+      focus: () => {
+        if (win?.isMinimized()) win.restore();
+        win?.focus();
+      },
+    });
     engine.on((m) => {
       if (m.channel === 'job') grants.noteJobEvent(m.event);
       relayEvent(win?.webContents, m);
       effects.handle(m);
+      attention.handle(m);
     });
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        menuTemplate((c) => {
+          if (win && !win.webContents.isDestroyed()) win.webContents.send(EV.command, c);
+        }),
+      ),
+    );
 
     const dispatch = createDispatcher({
       engine,
@@ -155,8 +185,12 @@ if (!app.requestSingleInstanceLock()) {
     registerIpc(dispatch, appUrl, grants);
 
     win = createWindow();
+    win.on('focus', () => attention.focused());
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+      if (BrowserWindow.getAllWindows().length === 0) {
+        win = createWindow();
+        win.on('focus', () => attention.focused());
+      }
     });
     app.on('before-quit', () => effects.dispose());
   });

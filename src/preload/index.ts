@@ -4,7 +4,7 @@
 // turns IPC errors back into plain messages. getPathForFile also tells main the path (GRANT_DROPPED), which is how a
 // dropped file becomes one the page may name (src/main/grants.ts).
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import type { ReviveApi } from '../shared/api';
+import type { AppCommand, ReviveApi } from '../shared/api';
 import { EV, GRANT_DROPPED, IPC, METHODS } from '../shared/ipc';
 import type { JobEvent, RefineEvent } from '../shared/types';
 
@@ -42,6 +42,7 @@ const api = {
   },
   onJobEvent: (cb: (e: JobEvent) => void) => subscribe<JobEvent>(EV.job, cb),
   onRefineEvent: (cb: (e: RefineEvent) => void) => subscribe<RefineEvent>(EV.refine, cb),
+  onCommand: (cb: (c: AppCommand) => void) => subscribe<AppCommand>(EV.command, cb),
 } as ReviveApi;
 
 contextBridge.exposeInMainWorld('revive', api);

@@ -83,6 +83,21 @@ export interface RefineRound {
   preview: PreviewImage; // full resolution, for the comparison view
 }
 
+/** What the app's menu asks the page to do (main sends one on EV.command; the page's keyboard shortcuts do the same). */
+export const APP_COMMANDS = [
+  'add-photos',
+  'add-folder',
+  'restore',
+  'remove',
+  'undo',
+  'redo',
+  'mode-restore',
+  'mode-refine',
+  'side-by-side',
+  'shortcuts',
+] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
 export interface ReviveApi {
   /** Real filesystem path of a dropped File (webUtils.getPathForFile in the preload). */
   getPathForFile(file: File): string;
@@ -103,6 +118,8 @@ export interface ReviveApi {
   saveRound(roundId: string, outPath: string): Promise<string>;
   cancelRefine(jobId: string): Promise<void>;
   onRefineEvent(cb: (e: RefineEvent) => void): () => void;
+  /** The menu's commands (main's application menu: File, Edit, View, Help). */
+  onCommand(cb: (c: AppCommand) => void): () => void;
   /** Colours the photo from strokes: a preview (previewSize) or the full-resolution result as a new round. */
   colorize(req: ColorizeRequest): Promise<ColorizeResult>;
   /** Fills a corrected scratch mask into a restored photo, recomputing only what changed (a job on the job stream). */

@@ -18,7 +18,7 @@ import {
 } from './validate';
 
 /** ReviveApi members that are not requests: answered in the preload itself, or event subscriptions (EV). */
-export type LocalMember = 'getPathForFile' | 'onJobEvent' | 'onRefineEvent';
+export type LocalMember = 'getPathForFile' | 'onJobEvent' | 'onRefineEvent' | 'onCommand';
 /** The request methods: every ReviveApi member with a row in IPC. */
 export type Method = Exclude<keyof ReviveApi, LocalMember>;
 export type Params<M extends Method> = Parameters<ReviveApi[M]>;
@@ -114,6 +114,8 @@ export const GRANT_DROPPED = 'revive:grant-dropped';
 export const EV = {
   job: 'revive:job-event',
   refine: 'revive:refine-event',
+  /** The application menu's commands (src/main/menu.ts), an AppCommand each. */
+  command: 'revive:command',
 } as const;
 
 export function isMethod(m: unknown): m is Method {

@@ -24,7 +24,16 @@ export interface Settings {
   /** The scratches & dust stage: on or off, and how readily a mark counts as damage (RANGES.scratchSensitivity). */
   scratches: boolean;
   scratchSensitivity: number;
+  /** Restoring a photo again whose result is already there: ask (once), or the answer given. */
+  restoreAgain: RestoreAgain;
+  /** The look: follow the system's light or dark, or always one. */
+  theme: Theme;
 }
+
+export type RestoreAgain = 'ask' | 'replace' | 'keep-both';
+export const RESTORE_AGAIN: readonly RestoreAgain[] = ['ask', 'replace', 'keep-both'];
+export type Theme = 'system' | 'light' | 'dark';
+export const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
 export const DEFAULT_SETTINGS: Settings = {
   outDir: '',
@@ -40,6 +49,8 @@ export const DEFAULT_SETTINGS: Settings = {
   toneMode: 'auto',
   scratches: true,
   scratchSensitivity: RANGES.scratchSensitivity.default,
+  restoreAgain: 'ask',
+  theme: 'system',
 };
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
@@ -64,6 +75,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
     scratches: typeof r.scratches === 'boolean' ? r.scratches : base.scratches,
     scratchSensitivity: clampTo(RANGES.scratchSensitivity, r.scratchSensitivity, base.scratchSensitivity),
+    restoreAgain: RESTORE_AGAIN.includes(r.restoreAgain as RestoreAgain) ? (r.restoreAgain as RestoreAgain) : base.restoreAgain,
+    theme: THEMES.includes(r.theme as Theme) ? (r.theme as Theme) : base.theme,
   };
 }
 

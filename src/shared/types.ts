@@ -46,6 +46,9 @@ export interface RestoreSettings {
  */
 export type ExistingPolicy = 'skip' | 'replace' | 'keep-both';
 export const EXISTING_POLICIES: readonly ExistingPolicy[] = ['skip', 'replace', 'keep-both'];
+/** The app's names for ExistingPolicy (src/renderer): the same type and list. */
+export type ExistingOutput = ExistingPolicy;
+export const EXISTING_OUTPUTS = EXISTING_POLICIES;
 
 /** The settings every restore stage understands; a stage without an entry uses its defaults. */
 export interface StageSettings {
@@ -74,6 +77,12 @@ export interface JobRequest {
 }
 
 export type FileStatus = 'ok' | 'error' | 'skipped' | 'cancelled';
+/**
+ * Why a photo failed, for what the app offers: 'file' = the file itself cannot be used (not an image, damaged, too
+ * large, missing): trying again does not help; 'engine' = anything else (memory, a model, writing the result):
+ * trying again may.
+ */
+export type FileErrorKind = 'file' | 'engine';
 
 export interface FileResult {
   input: string;
@@ -81,6 +90,7 @@ export interface FileResult {
   status: FileStatus;
   ms: number;
   error?: string; // words a person understands
+  errorKind?: FileErrorKind; // with status 'error'
   /** Per-stage info of a restored photo, by stage name; absent when no stage returned any. */
   info?: Record<string, StageInfo>;
   /**

@@ -3,7 +3,7 @@
 // built from these. Pure functions, no imports outside src/shared: main runs them on every IPC message before the
 // engine sees it, the e2e harness runs the same ones. Each returns a fresh copy holding only the fields the contract
 // knows, or throws a ValidationError whose message says which field is wrong and why.
-import type { Settings } from './settings';
+import { RESTORE_AGAIN, type RestoreAgain, type Settings, type Theme, THEMES } from './settings';
 import type { Device, ExistingPolicy, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from './types';
 import type { ColorizeRequest, RefillRequest, RefineRequest } from './api';
@@ -217,7 +217,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
-  'toneStrength', 'toneMode', 'scratches', 'scratchSensitivity',
+  'toneStrength', 'toneMode', 'restoreAgain', 'theme', 'scratches', 'scratchSensitivity',
 ];
 
 export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -242,6 +242,8 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
   if (o.scratchSensitivity !== undefined) {
     out.scratchSensitivity = c.range(o.scratchSensitivity, `${field}.scratchSensitivity`, RANGES.scratchSensitivity);
   }
+  if (o.restoreAgain !== undefined) out.restoreAgain = c.oneOf<RestoreAgain>(o.restoreAgain, `${field}.restoreAgain`, RESTORE_AGAIN);
+  if (o.theme !== undefined) out.theme = c.oneOf<Theme>(o.theme, `${field}.theme`, THEMES);
   return out;
 }
 

@@ -76,7 +76,16 @@ describe('batch a folder', () => {
     expect(why).not.toMatch(/\bat \S+:\d+|Error:|undefined|\[object/); // no stack traces or programmer talk
     expect(fs.existsSync(path.join(out, 'torn-scan.jpg'))).toBe(false);
     expect(fs.readdirSync(out).filter((f) => f.includes('torn'))).toEqual([]);
-    await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/1 photo could not be restored/);
+    // the finished batch: a notice with the counts and the output folder; no "Try again" for a file that is no photo
+    const done = page.getByTestId('batch-notice');
+    await expect.poll(() => done.textContent()).toMatch(/Finished in .*: 3 photos restored, 1 failed\. The list says why\./);
+    expect(await page.getByTestId('batch-retry').count()).toBe(0);
+    expect(await bad.getAttribute('data-error-kind')).toBe('file');
+    expect(why).toMatch(/Trying again will not help/);
+    expect(await page.getByTestId('restore').isDisabled()).toBe(true); // nothing a retry could fix
+    await page.getByTestId('open-output').click();
+    await expect.poll(() => app.revealed.length).toBe(1);
+    expect(path.dirname(app.revealed[0]).startsWith(out)).toBe(true);
 
     await bad.getByRole('button').first().click(); // selecting it shows why it cannot be shown either
     await visible(page.getByTestId('viewer-error'));

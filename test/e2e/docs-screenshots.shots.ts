@@ -10,8 +10,9 @@ import type { Manifest } from '../../src/shared/types';
 import { type AppUnderTest, launchApp, ROOT, tmpDir, visible } from './harness';
 
 // The docs' screenshots show the eight scanned old photos of ../shared (the tests use the four of samples/): this
-// generator of docs/app-*.png (npm run screenshots) is not a test and runs where ../shared is.
-const OLD_PHOTOS = path.resolve(ROOT, '../shared/datasets/old-photos');
+// generator of docs/app-*.png (npm run screenshots) is not a test and runs where ../shared is (or where
+// REVIVE_SHOTS_PHOTOS names the folder of those photos, e.g. from a git worktree).
+const OLD_PHOTOS = process.env.REVIVE_SHOTS_PHOTOS ?? path.resolve(ROOT, '../shared/datasets/old-photos');
 
 const DOCS = path.join(ROOT, 'docs');
 let tmp: string;
@@ -34,6 +35,11 @@ function modelsForShots(): string {
   const manifest: Manifest = { version: 1, default_restore: restore.id, default_diffusion: diffusion.id, models: [restore, diffusion] };
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
   return dir;
+}
+
+/** The little of the page's DOM the generator touches (this file is type-checked without the DOM library). */
+interface Page {
+  document: { documentElement: { dataset: Record<string, string> } };
 }
 
 let app: AppUnderTest;
@@ -70,13 +76,13 @@ describe('docs screenshots', () => {
     await app.drop([shoebox]);
     await expect.poll(() => page.getByTestId('queue-item').count()).toBe(6);
     await page.getByTestId('restore').click();
-    await visible(page.getByTestId('status-summary'), 60_000);
+    await visible(page.getByTestId('batch-notice'), 60_000);
     await page.locator('[data-testid="queue-item"][data-name="g.png"]').getByRole('button').first().click();
     await visible(page.getByTestId('compare-after'));
     await page.waitForTimeout(300);
     await app.screenshot('app-batch.png');
 
-    await page.getByTestId('notice').getByRole('button', { name: 'Dismiss' }).click();
+    await page.getByTestId('batch-notice').getByRole('button', { name: 'Dismiss' }).click();
     await page.locator('[data-testid="queue-item"][data-name="a.png"]').getByRole('button').first().click();
     await visible(page.getByTestId('compare-after'));
     const stage = page.getByTestId('compare');
@@ -92,12 +98,34 @@ describe('docs screenshots', () => {
     await page.mouse.wheel(0, -900);
     await page.waitForTimeout(300);
     await app.screenshot('app-zoom.png');
+    await page.getByTestId('zoom-fit').click();
+
+    // side by side; then the light theme; then a small window (800 x 600) with every button on screen
+    await page.getByTestId('side-by-side').click();
+    await page.waitForTimeout(200);
+    await app.screenshot('app-side-by-side.png');
+    await page.getByTestId('side-by-side').click();
+    await app.engine.setSettings({ theme: 'light' });
+    // (runs in the page)
+    const theme = (t: string) => page.evaluate((v) => ((globalThis as unknown as Page).document.documentElement.dataset.theme = v), t);
+    await theme('light');
+    await page.waitForTimeout(200);
+    await app.screenshot('app-light.png');
+    await theme('dark');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.waitForTimeout(300);
+    await app.screenshot('app-small.png');
+    await page.keyboard.press('Shift+?');
+    await visible(page.getByTestId('shortcuts'));
+    await app.screenshot('app-shortcuts.png');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1440, height: 900 });
   });
 
   it('app-refine, app-refine-result', async () => {
     const { page } = app;
     await page.locator('[data-testid="queue-item"][data-name="f.png"]').getByRole('button').first().click();
-    await page.getByRole('button', { name: 'Refine', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Mode' }).getByRole('button', { name: 'Refine' }).click();
     const photo = page.getByTestId('refine-photo');
     await visible(photo);
     await page.waitForTimeout(300);

@@ -14,6 +14,7 @@ import { createDispatcher } from '../../src/main/dispatch';
 import { PathGrants } from '../../src/main/grants';
 import { CSP, isTrustedSender, mimeType } from '../../src/main/security';
 import { METHODS, type Method } from '../../src/shared/ipc';
+import type { AppCommand } from '../../src/shared/api';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const RENDERER = path.join(ROOT, 'out/renderer');
@@ -100,6 +101,8 @@ export interface AppUnderTest {
   unsavedWork: string | null;
   /** What the page may touch (main's list, kept here the same way): tests may look, and grant as main would. */
   grants: PathGrants;
+  /** Sends a command of the application menu to the page, as main does (EV.command). */
+  command(c: AppCommand): Promise<void>;
   /** Drops real files or folders on the window, as a drag from the file manager would (granting them, as main does). */
   drop(paths: string[]): Promise<void>;
   /**
@@ -160,6 +163,10 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     revealed: [],
     unsavedWork: null,
     grants,
+    async command(c) {
+      // (runs in the page)
+      await page.evaluate((cmd) => (globalThis as unknown as { __reviveEmit(ch: string, e: unknown): void }).__reviveEmit('command', cmd), c);
+    },
     async drop(paths) {
       // what the preload does for each File of a drop (webUtils.getPathForFile, then GRANT_DROPPED to main)
       for (const p of paths) grants.grantDropped(p);
@@ -293,4 +300,15 @@ afterEach((ctx) => {
 /** Waits until the element is visible (playwright-core has no test runner's expect; vitest's expect.poll does the rest). */
 export async function visible(locator: Locator, timeout = 20_000): Promise<void> {
   await locator.waitFor({ state: 'visible', timeout });
+}
+
+/** Paints one stroke on Refine's canvas: from (dx, dy) off its middle, `len` px to the right, wavering a little. */
+export async function paintStroke(page: Page, dx: number, dy: number, len: number): Promise<void> {
+  const b = (await page.getByTestId('refine-canvas').boundingBox())!;
+  const x = b.x + b.width / 2 + dx;
+  const y = b.y + b.height / 2 + dy;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  for (let i = 1; i <= 8; i++) await page.mouse.move(x + (len * i) / 8, y + (i % 2) * 6);
+  await page.mouse.up();
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppUnderTest, launchApp, OLD_PHOTOS, tmpDir, visible } from './harness';
+import { type AppUnderTest, launchApp, OLD_PHOTOS, paintStroke, tmpDir, visible } from './harness';
 
 const PHOTO = path.join(OLD_PHOTOS, 'h.png'); // 372 x 524
 const OTHER = path.join(OLD_PHOTOS, 'g.png');
@@ -27,16 +27,7 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function paint(dx: number, dy: number, len: number) {
-  const stage = app.page.getByTestId('refine-canvas');
-  const b = (await stage.boundingBox())!;
-  const x = b.x + b.width / 2 + dx;
-  const y = b.y + b.height / 2 + dy;
-  await app.page.mouse.move(x, y);
-  await app.page.mouse.down();
-  for (let i = 1; i <= 8; i++) await app.page.mouse.move(x + (len * i) / 8, y + (i % 2) * 6);
-  await app.page.mouse.up();
-}
+const paint = (dx: number, dy: number, len: number) => paintStroke(app.page, dx, dy, len);
 
 const preventsUnload = () => app.preventsUnload();
 

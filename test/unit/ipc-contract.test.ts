@@ -11,7 +11,7 @@ import { createDispatcher, type DispatchDeps } from '../../src/main/dispatch';
 import { EngineClient } from '../../src/main/engine-protocol';
 import { CH, ENGINE_METHODS, IPC, MAIN_METHODS, METHODS, validateRequest } from '../../src/shared/ipc';
 
-const LOCAL = ['getPathForFile', 'onJobEvent', 'onRefineEvent'];
+const LOCAL = ['getPathForFile', 'onJobEvent', 'onRefineEvent', 'onCommand'];
 
 describe('the IPC table', () => {
   it('gives every method a unique channel, a validator and a side', () => {

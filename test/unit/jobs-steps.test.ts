@@ -99,7 +99,7 @@ describe('RestoreJob steps', () => {
     expect(job.progress.toDo).toBe(2);
     expect(job.skip(0)).toBeNull();
     expect(job.skip(1)).toBeNull();
-    expect(job.skip(2)).toMatchObject({ status: 'error', error: expect.stringMatching(/No such file/) });
+    expect(job.skip(2)).toMatchObject({ status: 'error', errorKind: 'file', error: expect.stringMatching(/No such file/) });
     expect(await job.decide(1)).toBeNull(); // to be restored (into a new name: b.png is not Revive's)
     ac.abort();
     expect(job.skip(0)).toMatchObject({ status: 'cancelled' });
@@ -136,6 +136,7 @@ describe('RestoreJob steps', () => {
     await job.plan();
     expect(await job.restore(0)).toBeNull();
     expect(job.summary.failed).toBe(1);
-    expect(events.find((e) => e.type === 'file-done')).toMatchObject({ result: { status: 'error' } });
+    // a file that is not an image stays so: the app offers no "Try again" for it (issue 15)
+    expect(events.find((e) => e.type === 'file-done')).toMatchObject({ result: { status: 'error', errorKind: 'file' } });
   });
 });

@@ -29,11 +29,26 @@ const m = vi.hoisted(() => {
     setProgressBar = vi.fn();
     show = vi.fn();
     isMinimized = () => false;
+    focused = true;
+    isFocused = () => this.focused;
+    flashFrame = vi.fn();
+    focus = vi.fn();
+    restore = vi.fn();
     constructor(readonly opts: Record<string, unknown>) {
       super();
       windows.push(this);
       appEvents.emit('web-contents-created', {}, this.webContents);
     }
+  }
+  const notes: { opts: Record<string, unknown>; shown: boolean; emit: (ev: string) => void }[] = [];
+  class Notification extends EE {
+    static isSupported = () => true;
+    shown = false;
+    constructor(readonly opts: Record<string, unknown>) {
+      super();
+      notes.push(this);
+    }
+    show = () => (this.shown = true);
   }
   const child = new EE() as InstanceType<typeof EE> & { postMessage: (m: { id: number; method: string }) => void };
   child.postMessage = (msg) =>
@@ -44,6 +59,7 @@ const m = vi.hoisted(() => {
     appEvents,
     windows,
     sent,
+    notes,
     child,
     handlers: new Map<string, (e: unknown, ...a: unknown[]) => Promise<unknown>>(),
     electron: {
@@ -59,6 +75,9 @@ const m = vi.hoisted(() => {
         quit: vi.fn(),
       },
       BrowserWindow,
+      Notification,
+      nativeTheme: { shouldUseDarkColors: true },
+      Menu: { buildFromTemplate: vi.fn((t: unknown) => t), setApplicationMenu: vi.fn() },
       protocol: { registerSchemesAsPrivileged: vi.fn(), handle: vi.fn() },
       session: { defaultSession: { setPermissionRequestHandler: vi.fn(), setPermissionCheckHandler: vi.fn() } },
       utilityProcess: { fork: vi.fn(() => child) },
@@ -204,6 +223,49 @@ describe('main process', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a batch finished while the window is behind others: an OS notification and the taskbar asks for attention', () => {
+    const w = m.windows[0] as Win;
+    const job = (event: unknown) => m.child.emit('message', { kind: 'event', message: { channel: 'job', event } });
+    const summary = { total: 3, ok: 2, failed: 1, skipped: 0, cancelled: 0, ms: 5 };
+    // in front: the page's own notice is enough
+    job({ type: 'done', jobId: 'f', summary });
+    expect(m.notes).toHaveLength(0);
+    expect(w.flashFrame).not.toHaveBeenCalled();
+    w.focused = false;
+    job({ type: 'done', jobId: 'g', summary });
+    expect(m.notes).toHaveLength(1);
+    expect(m.notes[0].shown).toBe(true);
+    expect(m.notes[0].opts).toMatchObject({ title: 'Restoring finished, with problems', body: '2 photos restored, 1 failed.' });
+    expect(w.flashFrame).toHaveBeenLastCalledWith(true);
+    // clicking the notification brings the window forward; focusing it stops the flashing
+    m.notes[0].emit('click');
+    expect(w.focus).toHaveBeenCalled();
+    w.focused = true;
+    w.emit('focus');
+    expect(w.flashFrame).toHaveBeenLastCalledWith(false);
+  });
+
+  it('has a menu with every command and its shortcut; choosing one sends it to the page', () => {
+    const template = m.electron.Menu.setApplicationMenu.mock.calls[0][0] as unknown as {
+      label?: string;
+      submenu?: { label?: string; accelerator?: string; registerAccelerator?: boolean; click?: () => void }[];
+    }[];
+    const items = template.flatMap((t) => t.submenu ?? []).filter((i) => i.accelerator);
+    const keys = Object.fromEntries(items.map((i) => [i.label, i.accelerator]));
+    expect(keys).toMatchObject({
+      'Add Photos…': 'CmdOrCtrl+O',
+      'Add Folder…': 'CmdOrCtrl+Shift+O',
+      'Undo Stroke': 'CmdOrCtrl+Z',
+      'Redo Stroke': 'CmdOrCtrl+Shift+Z',
+      'Keyboard Shortcuts': '?',
+    });
+    // the page handles the keys (they work whatever has focus); the menu only shows them
+    expect(items.every((i) => i.registerAccelerator === false)).toBe(true);
+    const before = m.sent.length;
+    items.find((i) => i.label === 'Add Folder…')!.click!();
+    expect(m.sent.slice(before)).toEqual([[EV.command, 'add-folder']]);
   });
 
   it('asks before the page unloads with unsaved work: Leave lets it go, Stay (the default) keeps it', async () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
 describe('preload', () => {
   it('exposes only window.revive, with every method of the contract', () => {
     expect([...electron.exposed.keys()]).toEqual(['revive']);
-    const methods = [...Object.keys(CH), 'getPathForFile', 'onJobEvent', 'onRefineEvent'].sort();
+    const methods = [...Object.keys(CH), 'getPathForFile', 'onJobEvent', 'onRefineEvent', 'onCommand'].sort();
     expect(Object.keys(api).sort()).toEqual(methods);
   });
 
@@ -84,13 +84,17 @@ describe('preload', () => {
     const got: unknown[] = [];
     const off = api.onJobEvent((e) => got.push(e));
     const offRefine = api.onRefineEvent((e) => got.push(e));
+    const offCommand = api.onCommand((c) => got.push(c));
     const emit = (ch: string, e: unknown) => electron.listeners.get(ch)?.forEach((l) => l({ sender: null }, e));
     emit(EV.job, { type: 'done', jobId: 'j' });
     emit(EV.refine, { type: 'step', jobId: 'r' });
+    emit(EV.command, 'add-photos'); // the menu's File > Add photos…
     off();
     offRefine();
+    offCommand();
     emit(EV.job, { type: 'done', jobId: 'k' });
-    expect(got).toEqual([{ type: 'done', jobId: 'j' }, { type: 'step', jobId: 'r' }]);
+    emit(EV.command, 'undo');
+    expect(got).toEqual([{ type: 'done', jobId: 'j' }, { type: 'step', jobId: 'r' }, 'add-photos']);
     expect(electron.listeners.get(EV.job)!.size).toBe(0);
     expect(() => api.onJobEvent('nope' as never)).toThrow(/callback/);
   });

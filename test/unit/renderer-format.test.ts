@@ -1,6 +1,6 @@
 // The words the renderer shows (src/renderer/lib/format.ts): time left, durations, provider reports, file errors.
 import { describe, expect, it } from 'vitest';
-import { aboutFile, baseName, describeProvider, dirName, errorText, formatEta, formatMs, plural, shortPath } from '../../src/renderer/lib/format';
+import { aboutFile, baseName, describeProvider, dirName, expectedPlace, errorText, formatEta, formatMs, plural, shortPath } from '../../src/renderer/lib/format';
 
 describe('format', () => {
   it('says how long is left, in round numbers', () => {
@@ -15,11 +15,26 @@ describe('format', () => {
   });
 
   it('names the processor and why a faster one was not used', () => {
-    expect(describeProvider(null)).toEqual({ label: 'Not started yet', detail: null });
-    expect(describeProvider({ requested: 'auto', used: 'cuda', fallbacks: [] })).toEqual({ label: 'NVIDIA GPU (CUDA)', detail: null });
+    expect(describeProvider(null)).toEqual({ label: 'not started yet', detail: null });
+    expect(describeProvider({ requested: 'auto', used: 'cuda', fallbacks: [] })).toEqual({ label: 'on your NVIDIA GPU', detail: null });
+    // a machine without an NVIDIA GPU hears nothing about CUDA (issue 15)
     expect(
-      describeProvider({ requested: 'auto', used: 'cpu', fallbacks: [{ provider: 'cuda', reason: 'no NVIDIA driver was found' }] }),
-    ).toEqual({ label: 'CPU', detail: 'NVIDIA GPU (CUDA) not used: no NVIDIA driver was found' });
+      describeProvider({
+        requested: 'auto',
+        used: 'cpu',
+        fallbacks: [
+          { provider: 'cuda', reason: 'no NVIDIA GPU driver is loaded on this machine' },
+          { provider: 'webgpu', reason: 'the only GPU WebGPU can use here is llvmpipe, a software renderer without a real GPU' },
+        ],
+      }),
+    ).toEqual({ label: 'on the processor', detail: null });
+    // one that has a GPU Revive could not use is told why
+    expect(
+      describeProvider({ requested: 'auto', used: 'cpu', fallbacks: [{ provider: 'cuda', reason: 'the CUDA 12 libraries are not installed' }] }),
+    ).toEqual({ label: 'on the processor', detail: 'Your NVIDIA GPU was not used: the CUDA 12 libraries are not installed' });
+    expect(expectedPlace(['cpu'])).toBe('on the processor');
+    expect(expectedPlace(['webgpu', 'cpu'])).toBe('on the processor'); // maybe only a software renderer
+    expect(expectedPlace(['cuda', 'cpu'])).toBe('on your NVIDIA GPU when it can, else on the processor');
   });
 
   it('speaks of a file from the list’s point of view', () => {

@@ -132,9 +132,18 @@ describe('validateRequest', () => {
   it('refuses fields the contract does not know (no smuggling extra options to the engine)', () => {
     bad('startRestore', [{ ...restoreReq(), overwrite: true }], /req.overwrite must be absent/);
     bad('startRestore', [{ ...restoreReq(), settings: { ...restoreReq().settings, exec: 'rm' } }], /settings.exec must be absent/);
-    bad('setSettings', [{ theme: 'light' }], /patch.theme must be absent/);
+    bad('setSettings', [{ skin: 'light' }], /patch.skin must be absent/);
     bad('setSettings', [JSON.parse('{"__proto__": {"polluted": true}}')], /patch.__proto__ must be absent/);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('knows the restore-again and theme settings and what to do with an existing output (issue 15)', () => {
+    expect(validateRequest('setSettings', [{ restoreAgain: 'keep-both', theme: 'light' }])).toEqual([{ restoreAgain: 'keep-both', theme: 'light' }]);
+    bad('setSettings', [{ restoreAgain: 'overwrite' }], /patch.restoreAgain must be one of/);
+    bad('setSettings', [{ theme: 'pink' }], /patch.theme must be one of/);
+    const req = restoreReq();
+    expect(validateRequest('startRestore', [{ ...req, settings: { ...req.settings, existing: 'replace' } }])[0].settings.existing).toBe('replace');
+    bad('startRestore', [{ ...req, settings: { ...req.settings, existing: 'overwrite' } }], /settings.existing must be one of/);
   });
 
   it('checks ids, bytes and the refine source', () => {

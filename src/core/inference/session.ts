@@ -60,6 +60,9 @@ function hasNvidiaDriver(platform: NodeJS.Platform): boolean {
   return existsSync('/dev/nvidiactl') || existsSync('/proc/driver/nvidia/version');
 }
 
+/** The reason a CUDA fallback gives on a machine without an NVIDIA GPU (the app then mentions no GPU at all). */
+export const NO_NVIDIA = 'no NVIDIA GPU driver is loaded on this machine';
+
 /** Why a provider cannot even be tried on this machine/build, or null when it is worth trying. */
 export function providerUnavailableReason(p: Provider, ctx: ProbeContext | NodeJS.Platform = {}): string | null {
   const c: ProbeContext = typeof ctx === 'string' ? { platform: ctx } : ctx;
@@ -86,12 +89,13 @@ export function providerUnavailableReason(p: Provider, ctx: ProbeContext | NodeJ
   }
   // cuda
   if (platform !== 'linux' && platform !== 'win32') return `CUDA is not available on ${platform}`;
+  // no NVIDIA GPU is said first: on such a machine what the build lacks for one is no concern (issue 15)
+  if (!(c.nvidiaDriver ?? (() => hasNvidiaDriver(platform)))()) return NO_NVIDIA;
   const b = listBackends().find((x) => x.name === 'cuda');
   if (!b) return 'this onnxruntime-node build has no CUDA provider';
   if (!b.bundled && hasProviderLibrary('cuda') === false) {
     return 'the CUDA provider of onnxruntime-node is not installed (it is not bundled with this build)';
   }
-  if (!(c.nvidiaDriver ?? (() => hasNvidiaDriver(platform)))()) return 'no NVIDIA GPU driver is loaded on this machine';
   return null;
 }
 

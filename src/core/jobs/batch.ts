@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
+import type { FileErrorKind, FileResult, JobEvent, JobRequest, JobSummary, ProviderReport, StageInfo } from '../../shared/types';
 import { bytesOfName, displayName, fsPath, hasEscapedBytes } from '../fs-paths';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { settingsString } from '../image/xmp';
 import { type EncodeFormat, encodeImage, isSameFile, resolveFormat } from '../image/encode';
+import { isImageError } from '../image/types';
 import type { InferenceGate } from '../inference/gate';
 import type { SessionCache } from '../inference/session';
 import { type PipelineResult, RestorePipeline } from '../restore/pipeline';
@@ -105,6 +106,11 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A file that cannot be read stays so on a retry; anything else (memory, a model, the disk) may not. */
+function errorKind(e: unknown): FileErrorKind {
+  return isImageError(e) ? 'file' : 'engine';
 }
 
 function message(e: unknown): string {
@@ -311,7 +317,7 @@ export class RestoreJob {
     const f = this.files[index];
     const base = { input: f.input, output: f.output };
     if (this.aborted) return { ...base, status: 'cancelled', ms: 0 };
-    if (f.error) return { ...base, status: 'error', ms: 0, error: f.error };
+    if (f.error) return { ...base, status: 'error', ms: 0, error: f.error, errorKind: 'file' };
     return null;
   }
 
@@ -479,7 +485,7 @@ export class RestoreJob {
       this.progress.restoreEnded(current);
       const base = { input: f.input, output: f.output };
       if (isCancel(e) || this.aborted) this.report(index, { ...base, status: 'cancelled', ms });
-      else this.report(index, { ...base, status: 'error', ms, error: message(e) });
+      else this.report(index, { ...base, status: 'error', ms, error: message(e), errorKind: errorKind(e) });
       return null;
     }
   }
@@ -586,8 +592,7 @@ export class RestoreJob {
     this.progress.writing(r.fraction);
     const written = encode().catch(async (e: unknown) => {
       this.progress.writeFailed();
-      await this.release(r.index);
-      this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e) });
+      this.report(r.index, { ...base, status: 'error', ms: Math.round(performance.now() - r.times.t0), error: message(e), errorKind: 'engine' });
     });
     // a big photo is written before the next one is read: two of them in memory at once would be too many
     if (r.pixels > (this.opts.overlapMaxPixels ?? OVERLAP_MAX_PIXELS)) await written;

@@ -4,8 +4,10 @@
 /* eslint-disable svelte/prefer-svelte-reactivity */
 import type { AppInfo } from '../../shared/api';
 import { DEFAULT_SETTINGS, pickRestoreModel, restoreSettingsFor, type Settings } from '../../shared/settings';
-import type { JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../../shared/types';
+import type { ExistingOutput, FileErrorKind, FileResult, JobEvent, JobSummary, ProviderReport, RestoreSettings } from '../../shared/types';
 import { baseName, dirName, errorText, plural } from './format';
+import { lookKey } from './made-with';
+import { nameList as nameWords } from '../refine/sessions';
 import { leaveWarning } from './leave';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
 import type { ToneInfo } from '../../shared/tone';
@@ -28,7 +30,15 @@ export interface QueueItem {
   waitingFor: 'refine' | 'restore' | null;
   output: string | null;
   error: string | null;
+  /** Why it failed: 'file' = the file cannot be used (trying again does not help), 'engine' = anything else. */
+  errorKind: FileErrorKind | null;
   ms: number | null;
+  /** The settings its result was made with (null: no result, or one made before this session with unknown settings). */
+  madeWith: RestoreSettings | null;
+  /** Its output name is taken by another photo's result: only restoring again (keep both) can give it its own. */
+  again: boolean;
+  /** Counts the results made for it this session: a result replaced under the same name is shown anew. */
+  rev: number;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
   /** What the scratch stage filled (its mask is the engine's, shown by "Show what was fixed"); null = nothing known. */
@@ -68,7 +78,17 @@ export interface WorkKeeper {
 }
 
 const THUMB_SIZE = 192;
-const RETRYABLE: ItemStatus[] = ['waiting', 'error', 'cancelled'];
+
+/** Photos the Restore button restores: not done yet, cancelled, or failed in a way trying again may fix. */
+export function isPending(i: Pick<QueueItem, 'status' | 'errorKind' | 'again'>): boolean {
+  if (i.again) return false;
+  return i.status === 'waiting' || i.status === 'cancelled' || (i.status === 'error' && i.errorKind !== 'file');
+}
+
+/** A photo with a result on disk that is its own. */
+export function hasResult(i: Pick<QueueItem, 'status' | 'output'>): boolean {
+  return (i.status === 'done' || i.status === 'skipped') && !!i.output;
+}
 
 export class AppState {
   items = $state<QueueItem[]>([]);
@@ -88,7 +108,24 @@ export class AppState {
 
   selected = $derived(this.items.find((i) => i.id === this.selectedId) ?? null);
   running = $derived(this.job !== null);
-  pending = $derived(this.items.filter((i) => RETRYABLE.includes(i.status)));
+  pending = $derived(this.items.filter(isPending));
+  /** Restored photos whose result was made with other settings than the current ones (they can be restored again). */
+  stale = $derived.by(() => {
+    const now = lookKey(this.restoreSettings());
+    return this.items.filter((i) => i.again || (hasResult(i) && i.madeWith && lookKey(i.madeWith) !== now));
+  });
+  /** Hold to see the original (Space, or the Original button): the comparison shows the photo before. */
+  peek = $state(false);
+  /** The list of keyboard shortcuts is open (?). */
+  showShortcuts = $state(false);
+  /** The comparison shows before and after side by side (else one over the other, with a dividing line). */
+  sideBySide = $state(false);
+  /** The photo list folded to a strip of thumbnails (it is one anyway in a narrow window). */
+  listFolded = $state(false);
+  /** Settings' sections folded away, by name (kept while the panel comes and goes with the mode). */
+  folded = $state<Record<string, boolean>>({ advanced: true });
+  /** Opens the system's file picker (App.svelte registers its file input here). */
+  private picker: (() => void) | null = null;
   /** The installed, intact restore models (the Model choice in Settings). */
   restoreModels = $derived(this.info?.models.filter((m) => m.kind === 'restore' && m.sha256Ok) ?? []);
   /** The one a restore uses: the chosen one if installed, else the manifest's default (see pickRestoreModel). */
@@ -107,6 +144,12 @@ export class AppState {
   private readonly folders = new Set<string>();
   private readonly finished = new Set<string>(); // jobs whose 'done' was seen
   private readonly refills = new Set<string>(); // refill jobs (a photo's corrected scratches: ScratchFix follows them)
+  private readonly jobSettings = new Map<string, RestoreSettings>(); // jobId -> the settings it restores with
+  private readonly jobOutDir = new Map<string, string>();
+  /** Outputs this session wrote, by output path: the photo each was made from (a result must belong to its photo). */
+  private readonly madeFrom = new Map<string, string>();
+  /** What a finished batch shows (counts, the folder to open): set at its 'done', for the notice. */
+  lastBatch = $state<{ summary: JobSummary; outDir: string; firstOutput: string | null; retry: number[] } | null>(null);
   private readonly thumbs = new TaskQueue(2);
   private readonly thumbsAsked = new Set<number>();
   private off: (() => void) | null = null;
@@ -153,6 +196,7 @@ export class AppState {
     const known = new Set(this.items.map((i) => i.path));
     const added: QueueItem[] = [];
     const nothing: string[] = [];
+    const already: string[] = [];
     try {
       for (const p of unique) {
         let files: string[];
@@ -166,7 +210,10 @@ export class AppState {
         if (isFolder) this.folders.add(p);
         if (files.length === 0) nothing.push(baseName(p));
         for (const f of files) {
-          if (known.has(f)) continue;
+          if (known.has(f)) {
+            if (!isFolder) already.push(baseName(f));
+            continue;
+          }
           known.add(f);
           added.push(this.newItem(f, p));
         }
@@ -184,6 +231,10 @@ export class AppState {
         'info',
         `${nothing.join(', ')}: no photos Revive can read (it reads JPEG, PNG, TIFF, WebP, AVIF, GIF and HEIC).`,
       );
+    } else if (already.length && !added.length) {
+      this.say('info', `${nameWords(already)} ${already.length === 1 ? 'is' : 'are'} already in the list.`);
+    } else if (already.length) {
+      this.say('info', `Added ${plural(added.length, 'photo')}; ${nameWords(already)} ${already.length === 1 ? 'was' : 'were'} already in the list.`);
     } else if (added.length) this.notice = null;
   }
 
@@ -200,7 +251,11 @@ export class AppState {
       waitingFor: null,
       output: null,
       error: null,
+      errorKind: null,
       ms: null,
+      madeWith: null,
+      again: false,
+      rev: 0,
       tone: null,
       scratches: null,
     };
@@ -293,6 +348,25 @@ export class AppState {
     this.selectedId = id;
   }
 
+  /** Selects the next (1) or previous (-1) photo of the list; false at its end. */
+  step(dir: 1 | -1): boolean {
+    if (!this.items.length) return false;
+    const at = this.items.findIndex((i) => i.id === this.selectedId);
+    const next = at < 0 ? 0 : at + dir;
+    if (next < 0 || next >= this.items.length) return false;
+    this.selectedId = this.items[next].id;
+    return true;
+  }
+
+  setPicker(open: (() => void) | null): void {
+    this.picker = open;
+  }
+
+  /** "Add photos…": the system's file picker. */
+  pickPhotos(): void {
+    this.picker?.();
+  }
+
   /**
    * What closing or reloading the window would lose, in words (null = nothing): each photo's refine work not saved,
    * and the restore still running. App.svelte keeps a LeaveGuard (./leave.ts) on it, so leaving asks first.
@@ -353,9 +427,42 @@ export class AppState {
     if (this.running) return;
     const todo = this.pending;
     if (todo.length === 0) {
+      if (this.stale.length) return this.restoreAgain(this.stale.map((i) => i.id));
       this.say('info', this.items.length ? 'Every photo in the list is already restored.' : 'Add some photos first.');
       return;
     }
+    await this.run(todo, this.inputsFor(todo), 'skip');
+  }
+
+  /**
+   * Restores these photos again with the current settings. What happens to each earlier result is asked once ("replace
+   * the earlier result or keep both") and remembered as the restoreAgain setting (changed in Settings).
+   */
+  async restoreAgain(ids: number[], choice = this.settings.restoreAgain): Promise<void> {
+    if (this.running) return;
+    const todo = ids.map((id) => this.item(id)).filter((i): i is QueueItem => !!i);
+    if (!todo.length) return;
+    if (choice === 'ask') {
+      const what = todo.length === 1 ? `${todo[0].name} has a restored result already` : `${plural(todo.length, 'photo')} have restored results already`;
+      const go = (c: 'replace' | 'keep-both') => () => {
+        void this.saveSettings({ restoreAgain: c });
+        void this.restoreAgain(ids, c);
+      };
+      this.notice = {
+        kind: 'info',
+        text: `${what}. Replace the earlier result, or keep both? Revive remembers your answer (Settings, Output).`,
+        actions: [
+          { label: 'Replace the earlier result', run: go('replace'), testid: 'again-replace' },
+          { label: 'Keep both', run: go('keep-both'), testid: 'again-keep-both' },
+          { label: 'Cancel', run: () => undefined, testid: 'notice-cancel' },
+        ],
+      };
+      return;
+    }
+    await this.run(todo, todo.map((i) => i.path), choice);
+  }
+
+  private async run(todo: QueueItem[], inputs: string[], existing: ExistingOutput): Promise<void> {
     if (this.modelProblem) {
       this.say('error', this.modelProblem);
       return;
@@ -367,14 +474,14 @@ export class AppState {
     }
     this.notice = null;
     this.summary = null;
-    for (const i of todo) Object.assign(i, { status: 'queued', progress: 0, error: null });
+    this.lastBatch = null;
+    for (const i of todo) Object.assign(i, { status: 'queued', progress: 0, error: null, errorKind: null, again: false });
     const ids = todo.map((i) => i.id);
+    const settings: RestoreSettings = { ...this.restoreSettings(), ...(existing === 'skip' ? {} : { existing }) };
     try {
-      const { jobId } = await this.api.startRestore({
-        inputs: this.inputsFor(todo),
-        outDir,
-        settings: this.restoreSettings(),
-      });
+      const { jobId } = await this.api.startRestore({ inputs, outDir, settings });
+      this.jobSettings.set(jobId, settings);
+      this.jobOutDir.set(jobId, outDir);
       // the job's 'start' event may already have set this.job (events and replies travel separately)
       if (!this.job && !this.finished.has(jobId)) {
         this.job = { id: jobId, done: 0, total: todo.length, fraction: 0, etaMs: null, cancelling: false };
@@ -399,9 +506,60 @@ export class AppState {
     }
   }
 
-  private itemAt(jobId: string, index: number): QueueItem | undefined {
+  /**
+   * The photo a job's file is: found by the file's index and checked against its path (a result must belong to its
+   * photo: an index that points at another photo falls back to the photo with that path, or to none).
+   */
+  private itemAt(jobId: string, index: number, input?: string): QueueItem | undefined {
     const id = this.jobFiles.get(jobId)?.get(index);
-    return id === undefined ? undefined : this.item(id);
+    const it = id === undefined ? undefined : this.item(id);
+    if (input === undefined || it?.path === input) return it;
+    return this.items.find((i) => i.path === input);
+  }
+
+  /** A file's result folded into its photo (the photo with the result's input path, never another). */
+  private fileDone(jobId: string, index: number, r: FileResult): void {
+    const it = this.itemAt(jobId, index, r.input);
+    if (!it) return;
+    const status: ItemStatus =
+      r.status === 'ok' ? 'done' : r.status === 'skipped' ? 'skipped' : r.status === 'error' ? 'error' : 'cancelled';
+    const made = this.jobSettings.get(jobId) ?? null;
+    const maker = r.output ? this.madeFrom.get(r.output) : undefined;
+    if (status === 'skipped' && maker !== undefined && maker !== it.path) {
+      // the output folder's file of this name was made from another photo this session: never show it as this one's
+      Object.assign(it, {
+        status: 'error',
+        errorKind: 'engine',
+        again: true,
+        progress: 0,
+        waitingFor: null,
+        output: null,
+        madeWith: null,
+        tone: null,
+        ms: r.ms,
+        error: `${baseName(r.output)} in the output folder was restored from another photo (${maker}). Restore this one again and keep both.`,
+      });
+      return;
+    }
+    if (status === 'done') {
+      this.madeFrom.set(r.output, it.path);
+      it.rev++;
+    }
+    Object.assign(it, {
+      status,
+      progress: status === 'done' || status === 'skipped' ? 1 : it.progress,
+      waitingFor: null,
+      output: r.output || it.output,
+      error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
+      errorKind: status === 'error' ? (r.errorKind ?? 'engine') : null,
+      ms: r.ms,
+      // a skip means the earlier result was made from this photo with these settings (RestoreSettings.existing)
+      madeWith: status === 'done' ? made : status === 'skipped' ? (it.madeWith ?? made) : it.madeWith,
+      tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
+      scratches: (r.info?.scratches as ScratchResult | undefined) ?? null,
+    });
+    const sel = this.selected;
+    if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;
   }
 
   onJobEvent(e: JobEvent): void {
@@ -412,7 +570,10 @@ export class AppState {
       // its new marks, also when the photo is no longer on screen
       if (e.type === 'file-done' && e.result.status === 'ok') {
         const it = this.items.find((i) => i.output === e.result.output);
-        if (it) it.scratches = (e.result.info?.scratches as ScratchResult | undefined) ?? it.scratches;
+        if (it) {
+          it.scratches = (e.result.info?.scratches as ScratchResult | undefined) ?? it.scratches;
+          it.rev++; // the result on screen is loaded again
+        }
       }
       return;
     }
@@ -441,7 +602,7 @@ export class AppState {
         if (this.info) this.info.lastProvider = e.report;
         break;
       case 'file-start': {
-        const it = this.itemAt(e.jobId, e.index);
+        const it = this.itemAt(e.jobId, e.index, e.input);
         if (it) Object.assign(it, { status: 'working', progress: 0, waitingFor: null, output: e.output });
         break;
       }
@@ -455,26 +616,9 @@ export class AppState {
         if (it) Object.assign(it, { progress: e.fraction, waitingFor: null });
         break;
       }
-      case 'file-done': {
-        const it = this.itemAt(e.jobId, e.index);
-        if (!it) break;
-        const r = e.result;
-        const status: ItemStatus =
-          r.status === 'ok' ? 'done' : r.status === 'skipped' ? 'skipped' : r.status === 'error' ? 'error' : 'cancelled';
-        Object.assign(it, {
-          status,
-          progress: status === 'done' || status === 'skipped' ? 1 : it.progress,
-          waitingFor: null,
-          output: r.output || it.output,
-          error: r.error ?? (status === 'error' ? 'This photo could not be restored.' : null),
-          ms: r.ms,
-          tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
-          scratches: (r.info?.scratches as ScratchResult | undefined) ?? null,
-        });
-        const sel = this.selected;
-        if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;
+      case 'file-done':
+        this.fileDone(e.jobId, e.index, e.result);
         break;
-      }
       case 'progress':
         if (this.job && this.job.id === e.jobId) {
           Object.assign(this.job, { done: e.done, total: e.total, fraction: e.fraction, etaMs: e.etaMs });
@@ -489,13 +633,23 @@ export class AppState {
             else Object.assign(it, { status: 'error', error: 'Not restored: the job ended before this photo.' });
           }
         }
+        const retry: number[] = [];
+        let firstOutput: string | null = null;
+        for (const id of this.jobFiles.get(e.jobId)?.values() ?? []) {
+          const it = this.item(id);
+          if (!it) continue;
+          if (isPending(it)) retry.push(id);
+          if (!firstOutput && hasResult(it)) firstOutput = it.output;
+        }
         this.jobFiles.delete(e.jobId);
         this.finished.add(e.jobId);
         if (!this.job || this.job.id === e.jobId) this.job = null;
         this.summary = e.summary;
-        if (e.summary.failed > 0) {
-          this.say('error', `${plural(e.summary.failed, 'photo')} could not be restored. The list says why.`);
-        }
+        const outDir = this.jobOutDir.get(e.jobId) ?? this.settings.outDir;
+        this.jobOutDir.delete(e.jobId);
+        this.jobSettings.delete(e.jobId);
+        this.lastBatch = { summary: e.summary, outDir, firstOutput, retry };
+        this.notice = null;
         break;
       }
     }

@@ -19,25 +19,54 @@ export function formatMs(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** Where the work runs, in the words of the "Run on" choice. */
 const PROVIDER_NAMES: Record<string, string> = {
-  cpu: 'CPU',
-  cuda: 'NVIDIA GPU (CUDA)',
-  dml: 'GPU (DirectML)',
-  webgpu: 'GPU (WebGPU)',
-  auto: 'Automatic',
+  auto: 'Automatically (the fastest here)',
+  cpu: 'The processor (CPU)',
+  cuda: 'Your NVIDIA GPU',
+  dml: 'Your graphics card (DirectML)',
+  webgpu: 'Your graphics card (WebGPU)',
 };
 
 export function providerName(p: string): string {
   return PROVIDER_NAMES[p] ?? p.toUpperCase();
 }
 
-/** "CPU" or "CPU (NVIDIA GPU (CUDA) not used: <reason>)". */
+/** "on the processor", "on your NVIDIA GPU": where a run ran, to follow "Ran" or "Runs". */
+const PLACES: Record<string, string> = {
+  cpu: 'on the processor',
+  cuda: 'on your NVIDIA GPU',
+  dml: 'on your graphics card',
+  webgpu: 'on your graphics card',
+};
+
+/**
+ * A fallback that only says this machine has no such GPU (or this build no such provider): no problem worth words.
+ * The engine says "no NVIDIA GPU driver" before anything about CUDA's libraries (src/core/inference/session.ts).
+ */
+const ABSENT =
+  /no NVIDIA GPU driver|only available on|not available on|no GPU (with a Vulkan driver )?was found|found no usable GPU|software renderer|build has no \w+ provider/i;
+
+/**
+ * Where a run ran, in plain words, and (detail) why a GPU this machine has was not used; a GPU is mentioned only when
+ * one exists: "on the processor" on a machine without any.
+ */
 export function describeProvider(r: ProviderReport | null): { label: string; detail: string | null } {
-  if (!r) return { label: 'Not started yet', detail: null };
-  const label = r.adapter ? `${providerName(r.used)} on ${r.adapter}` : providerName(r.used);
-  if (r.fallbacks.length === 0) return { label, detail: null };
-  const detail = r.fallbacks.map((f) => `${providerName(f.provider)} not used: ${f.reason}`).join(' · ');
+  if (!r) return { label: 'not started yet', detail: null };
+  const place = PLACES[r.used] ?? `on ${r.used}`;
+  const label = r.adapter && r.used === 'webgpu' ? `${place} (${r.adapter})` : place;
+  const real = r.fallbacks.filter((f) => !ABSENT.test(f.reason));
+  if (real.length === 0) return { label, detail: null };
+  const gpu = (p: string) => (p === 'cuda' ? 'Your NVIDIA GPU' : 'Your graphics card');
+  const detail = real.map((f) => `${gpu(f.provider)} was not used: ${f.reason}`).join(' · ');
   return { label, detail };
+}
+
+/** Where the next run will go before any has run: a GPU only when this machine has one the engine can try. */
+export function expectedPlace(providers: readonly string[] | undefined): string {
+  // WebGPU is offered even on a software renderer (no real GPU): it is named only once a run has used it
+  const gpu = (providers ?? []).find((p) => p === 'cuda' || p === 'dml');
+  return gpu ? `${PLACES[gpu]} when it can, else on the processor` : 'on the processor';
 }
 
 export function baseName(p: string): string {

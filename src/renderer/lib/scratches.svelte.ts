@@ -2,6 +2,7 @@
 // a brush (add a missed scratch) and an eraser (take away a false mark), and filled again (refillScratches: the engine
 // recomputes only around what changed and rewrites the result; its progress comes on the job stream, and Cancel
 // stops it). One per photo on screen (the Viewer makes it).
+import type { AppInfo } from '../../shared/api';
 import type { PhotoPoint, Painter } from '../components/compare-types';
 import { addPoint, type Stroke } from '../refine/strokes';
 import type { QueueItem } from './app.svelte';
@@ -19,6 +20,12 @@ export interface ScratchResult {
 export type ScratchTool = 'add' | 'erase';
 
 export const BRUSH_SIZES = { min: 2, max: 120, default: 10 } as const;
+
+/** Whether the models that find and fill scratches are installed (else the stage does nothing: no settings shown). */
+export function scratchesInstalled(info: AppInfo | null): boolean {
+  const ok = (kind: string) => !!info?.models.some((m) => m.kind === kind && m.sha256Ok);
+  return ok('scratch') && ok('fill');
+}
 
 /** Every ScratchFix alive (on screen or kept), for what leaving would lose. */
 const live = new SvelteSet<ScratchFix>();

@@ -54,13 +54,17 @@ export class ZoomPan {
     if (this.fitted && this.cw > 0 && this.ch > 0 && ready) this.view = fitView(this.box, this.photo);
   }
 
-  /** Wheel zoom around the cursor on `el`, with a non-passive listener so the page does not scroll. Returns the cleanup. */
-  wheel(el: HTMLElement): () => void {
+  /**
+   * Wheel zoom around the cursor on `el`, with a non-passive listener so the page does not scroll. `local` maps a
+   * point of `el` to the stage's (side by side: either half is the stage). Returns the cleanup.
+   */
+  wheel(el: HTMLElement, local: (x: number, y: number) => { x: number; y: number } = (x, y) => ({ x, y })): () => void {
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
       const r = el.getBoundingClientRect();
       const unit = e.deltaMode === 1 ? 0.05 : 0.0015;
-      this.zoomTo(e.clientX - r.left, e.clientY - r.top, this.view.scale * Math.exp(-e.deltaY * unit));
+      const p = local(e.clientX - r.left, e.clientY - r.top);
+      this.zoomTo(p.x, p.y, this.view.scale * Math.exp(-e.deltaY * unit));
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);

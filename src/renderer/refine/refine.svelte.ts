@@ -64,11 +64,16 @@ export class RefineWork {
   /** The live colour preview of the round on screen with the Colour brush's strokes (null: none painted). */
   colorPreview = $state<Picture | null>(null);
 
-  current = $derived(this.rounds.find((r) => r.id === this.currentId) ?? null);
-  parentOfCurrent = $derived.by(() => {
+  // Getters, not $derived: a RefineWork is made inside whichever effect opened the photo (RefineMode's), and a
+  // $derived made there is torn down with it when Refine is left, after which it would never update again (issue 15:
+  // a round made after coming back could not be compared or saved).
+  get current(): Round | null {
+    return this.rounds.find((r) => r.id === this.currentId) ?? null;
+  }
+  get parentOfCurrent(): Round | null {
     const c = this.current;
     return c?.parent ? (this.rounds.find((r) => r.id === c.parent) ?? null) : null;
-  });
+  }
 
   /** Not reactive on purpose: canvases; RefineState.version says when they changed. */
   layers: StrokeLayers | null = null;

@@ -9,7 +9,7 @@
 (() => {
   'use strict';
 
-  const listeners = { job: new Set(), refine: new Set() };
+  const listeners = { job: new Set(), refine: new Set(), command: new Set() };
   const paths = new Map();
 
   function toBase64(bytes) {
@@ -103,6 +103,7 @@
     getPathForFile: (file) => paths.get(file.name) ?? '',
     onJobEvent: (cb) => subscribe(listeners.job, cb),
     onRefineEvent: (cb) => subscribe(listeners.refine, cb),
+    onCommand: (cb) => subscribe(listeners.command, cb),
   };
   for (const m of methods) api[m] = (...args) => call(m, args);
   window.revive = Object.freeze(api);

@@ -1,0 +1,31 @@
+// What a restored result was made with (issue 15): the settings that change the picture decide "out of date"; where
+// it ran, the tiles and the output format do not; and the words under the photo.
+import { describe, expect, it } from 'vitest';
+import { lookKey, madeWithWords } from '../../src/renderer/lib/made-with';
+import type { RestoreSettings } from '../../src/shared/types';
+
+const base: RestoreSettings = {
+  modelId: 'restore-naf32-v2',
+  device: 'auto',
+  strength: 0.8,
+  format: 'same',
+  quality: 92,
+  stages: { tone: { strength: 0.5, mode: 'auto' } },
+};
+
+describe('made with', () => {
+  it('the model, the strength and colour & fading make another picture; the device, tiles and format do not', () => {
+    const k = lookKey(base);
+    expect(lookKey({ ...base, device: 'cpu', tile: 256, format: 'png', quality: 80 })).toBe(k);
+    expect(lookKey({ ...base, modelId: 'restore-naf32-natural-v2' })).not.toBe(k);
+    expect(lookKey({ ...base, strength: 0.5 })).not.toBe(k);
+    expect(lookKey({ ...base, stages: { tone: { strength: 0.2, mode: 'auto' } } })).not.toBe(k);
+    expect(lookKey({ ...base, stages: { tone: { strength: 0.5, mode: 'keep' } } })).not.toBe(k);
+  });
+
+  it('says it in words, with the model by its name', () => {
+    const names: Record<string, string> = { 'restore-naf32-v2': 'Clean' };
+    expect(madeWithWords(base, (id) => names[id])).toBe('Clean · strength 80% · colour & fading 50%');
+    expect(madeWithWords({ ...base, stages: { tone: { strength: 0 } } }, (id) => names[id])).toBe('Clean · strength 80% · colour & fading off');
+  });
+});
