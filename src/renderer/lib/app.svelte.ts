@@ -118,6 +118,8 @@ export class AppState {
   peek = $state(false);
   /** The list of keyboard shortcuts is open (?). */
   showShortcuts = $state(false);
+  /** In Restore, what Undo and Redo act on (the marks of Show what was fixed while they are shown); null = nothing. */
+  edits = $state.raw<{ undo(): void; redo(): void } | null>(null);
   /** The comparison shows before and after side by side (else one over the other, with a dividing line). */
   sideBySide = $state(false);
   /** The photo list folded to a strip of thumbnails (it is one anyway in a narrow window). */
