@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dilate, maskFromProb, maskStats, ownPart, thresholdFor } from '../../src/core/scratch/scratch';
+import { dilate, maskFromProb, maskStats, maxUpsampled, ownPart, thresholdFor } from '../../src/core/scratch/scratch';
 import { maskTarget, readMask, writeMask } from '../../src/core/scratch/mask-file';
 import { planTiles, tilesOf } from '../../src/core/restore/tiling';
 
@@ -59,6 +59,18 @@ describe('scratch mask', () => {
     expect(maskStats(m).pixels).toBe(9);
     expect(m[0]).toBe(0);
     expect(maskStats(maskFromProb(prob, w, h, thresholdFor(0.9))).pixels).toBe(9 + 4);
+  });
+});
+
+describe('the coarse pass', () => {
+  it('is upsampled bilinearly (align_corners false) and counts only where it is higher', () => {
+    const small = Uint8Array.from([0, 200, 0, 200]); // 2 x 2: left column 0, right column 200
+    const dst = new Uint8Array(8 * 2);
+    dst[0] = 90; // higher than the coarse value there (0): kept
+    maxUpsampled(dst, 8, 2, small, 2, 2);
+    // output x -> source (x + 0.5) / 4 - 0.5, clamped: 0, 0, 0.125, 0.375, 0.625, 0.875, 1, 1
+    expect(Array.from(dst.subarray(0, 8))).toEqual([90, 0, 25, 75, 125, 175, 200, 200]);
+    expect(Array.from(dst.subarray(8))).toEqual([0, 0, 25, 75, 125, 175, 200, 200]);
   });
 });
 
