@@ -43,7 +43,8 @@ VAL = ("val/cbsd68", "val/mcmaster", "val/set14")
 
 def threshold(sensitivity: float) -> float:
     """src/core/scratch/scratch.ts thresholdFor, as a probability (the engine compares bytes: round(255 * p))."""
-    return round(255 * (0.95 - 0.9 * min(1, max(0, sensitivity)))) / 255
+    s = min(1, max(0, sensitivity))
+    return round(255 * (0.97 - 0.24 * s if s <= 0.5 else 0.85 - 1.1 * (s - 0.5))) / 255
 
 
 def pad_to(x: torch.Tensor, m: int = SIZE_MULTIPLE) -> tuple:
@@ -215,14 +216,15 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
         h, w = 320, 320
         crop = lambda t: t[:, :h, :w] if t.shape[1] >= h and t.shape[2] >= w else F.pad(t, (0, max(0, w - t.shape[2]), 0, max(0, h - t.shape[1])))[:, :h, :w]
         rows.append(torch.cat([crop(dmg), crop(overlay(dmg, mask)), crop(res), crop(clean)], 2))
-    Image.fromarray(to_img(torch.cat(rows, 1))).save(out_dir / "val_examples.jpg", quality=90)
+    Image.fromarray(to_img(torch.cat(rows, 1))).save(out_dir / "val_examples.jpg", quality=85)
     old = sorted(old_dir.glob("*.png")) if old_dir.is_dir() else []
     for p in old:
         x = load_rgb(p).float() / 255
         mask = grow((prob_of(pair, x) >= threshold(0.5)).float())
         res = fill_with(pair, x, mask)
-        sheet = torch.cat([x, overlay(x, mask), res], 2)
-        Image.fromarray(to_img(sheet)).save(out_dir / f"old_{p.stem}.jpg", quality=88)
+        sheet = Image.fromarray(to_img(torch.cat([x, overlay(x, mask), res], 2)))
+        k = min(1.0, 1500 / sheet.width)  # docs-sized: the 100 % crops below show the detail
+        sheet.resize((int(sheet.width * k), int(sheet.height * k)), Image.LANCZOS).save(out_dir / f"old_{p.stem}.jpg", quality=82)
         # 100 % crops where most was filled
         m = mask[0]
         k = 160
@@ -233,7 +235,7 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
             c = lambda t: t[:, y:y + k, x0:x0 + k]
             crop = torch.cat([c(x), c(overlay(x, mask)), c(res)], 2)
             Image.fromarray(to_img(F.interpolate(crop[None], scale_factor=2, mode="nearest")[0])).save(
-                out_dir / f"old_{p.stem}_crop.png")
+                out_dir / f"old_{p.stem}_crop.jpg", quality=90)
 
 
 def main():
@@ -250,7 +252,8 @@ def main():
     items = damaged_set(photos)
     detect = evaluate(pair, items)
     print("default", detect, flush=True)
-    sweep = {str(s): evaluate(pair, items, s, ablations=False) for s in (0.3, 0.7)}
+    sweep = {str(s): {**evaluate(pair, items, s, ablations=False), "undamaged_clean": false_marks(pair, photos, s)}
+             for s in (0.25, 0.75, 1.0)}
     kinds = {k: evaluate(pair, damaged_set(photos[:30], k), ablations=False) for k in KINDS}
     clean = false_marks(pair, photos)
     soft = false_marks(pair, photos, soft=True)

@@ -234,16 +234,22 @@ export async function run(args: string[], io: CliIO): Promise<number> {
   let current = '';
   let done = 0;
   let etaMs: number | null = null;
+  let lastProvider = '';
 
   const onEvent = (e: JobEvent) => {
     switch (e.type) {
       case 'start':
         files = e.files;
         break;
-      case 'provider':
+      case 'provider': {
+        // each stage's model reports where it runs: say it once, and again only when it changes
+        const line = describeReport(e.report);
+        if (line === lastProvider) break;
+        lastProvider = line;
         bar.clear();
-        io.err(`revive: ${describeReport(e.report)}\n`);
+        io.err(`revive: ${line}\n`);
         break;
+      }
       case 'file-start':
         current = printable(path.basename(e.input));
         break;
