@@ -10,7 +10,6 @@ import { crops } from '../helpers/photos';
 import { axeViolations } from './axe';
 import { type AppUnderTest, launchApp, MODELS, tmpDir, visible } from './harness';
 
-const SCRATCH_MODELS = process.env.REVIVE_SCRATCH_MODELS ?? MODELS;
 let tmp: string;
 let app: AppUnderTest;
 let photo: string;
@@ -48,7 +47,7 @@ beforeAll(async () => {
   app = await launchApp({
     userDataDir: path.join(tmp, 'user'),
     settings: { outDir: path.join(tmp, 'restored') },
-    modelsDir: SCRATCH_MODELS,
+    modelsDir: MODELS,
   });
 });
 

@@ -15,7 +15,7 @@ import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/typ
 import { paintDamage, writeRgbPng } from '../helpers/damage';
 import { crops, loadRgb, rmrf, ROOT, tmpDir, type RawImage } from '../unit/restore-helpers';
 
-const MODELS = process.env.REVIVE_SCRATCH_MODELS ?? path.join(ROOT, 'models');
+const MODELS = path.join(ROOT, 'models');
 const tmp = tmpDir('scratch-refill');
 let engine: EngineService;
 let photo: string;
