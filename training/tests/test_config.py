@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REQUIRED, config
-from revive_train.config import (ConfigError, DiffusionConfig, LossConfig, RestorerConfig, ToneConfig, asdict, from_dict,
-                                 load_config)
+from revive_train.config import (ConfigError, DiffusionConfig, LossConfig, RestorerConfig, ScratchConfig, ToneConfig, asdict,
+                                 from_dict, load_config)
 
 CFG = Path(__file__).resolve().parents[1] / "configs"
-SCRIPT = {"diffusion": DiffusionConfig, "restorer": RestorerConfig, "tone": ToneConfig}
+SCRIPT = {"diffusion": DiffusionConfig, "restorer": RestorerConfig, "scratch": ScratchConfig, "tone": ToneConfig}
 
 
 @pytest.mark.parametrize("path", sorted(CFG.glob("*.json")), ids=lambda p: p.name)
