@@ -45,7 +45,8 @@ options:
   --sensitivity S        ${span(RANGES.scratchSensitivity)}, how readily a mark counts as damage (default ${RANGES.scratchSensitivity.default}; higher finds
                          fainter scratches, and marks more of what belongs to the photo)
   --save-mask PATH       write the mask of what was filled: a .png file for one photo, or a folder
-                         (<photo's name>.mask.png in it, for a batch); white = filled
+                         (<photo's name>.mask.png in it, for a batch; .2.mask.png, .3... when names
+                         repeat); white = filled
   --mask FILE            fill this mask (white = damage, the photo's size) instead of finding damage;
                          one photo only (e.g. a --save-mask output you corrected)
   --tile N               tile size in pixels (default: the model's suggestion)

@@ -4,10 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, ColorizeRequest, ColorizeResult, ModelInfo, PreviewImage, RefineRequest, RefineRound } from '../shared/api';
+import type {
+  AppInfo,
+  ColorizeRequest,
+  ColorizeResult,
+  ModelInfo,
+  PreviewImage,
+  RefillRequest,
+  RefineRequest,
+  RefineRound,
+} from '../shared/api';
 import { DEFAULT_SETTINGS, sanitizeSettings, type Settings } from '../shared/settings';
 import type { JobEvent, JobRequest, ProviderReport, RefineEvent } from '../shared/types';
-import { decodeImage } from './image/decode';
+import { AppFiles } from './app-files';
+import { decodeImage, probeImage } from './image/decode';
 import { encodePreview } from './image/encode';
 import { InferenceGate } from './inference/gate';
 import { availableProviders, SessionCache } from './inference/session';
@@ -16,6 +26,8 @@ import { checkModels, loadManifest } from './models/manifest';
 import { engineRefineBackend } from './refine/backend';
 import { RefineRunner, type RefineBackend } from './refine/runner';
 import { ColorizeService } from './colorize/service';
+import { runRefillJob } from './scratch/refill';
+import { pathKey } from './fs-paths';
 
 /** One message of the engine: which stream (the EV channel names' tail) and the event. */
 export type EngineMessage = { channel: 'job'; event: JobEvent } | { channel: 'refine'; event: RefineEvent };
@@ -33,6 +45,8 @@ export interface EngineServiceOptions {
    * sessions and quality setting; tests pass a stub); null = no refine (its calls reject).
    */
   refineBackend?: RefineBackend | null;
+  /** Where the engine's work folder (scratch masks) and refine's rounds are made (default: the OS's temp folder). */
+  tmpRoot?: string;
 }
 
 export const SETTINGS_FILE = 'settings.json';
@@ -77,12 +91,15 @@ export class EngineService {
   /** The refine jobs and their rounds (null when built without refine). */
   readonly refine: RefineRunner | null;
   private colorizer: ColorizeService | null = null;
+  /** The files the app created: each restore's scratch mask, by the output it belongs to. */
+  readonly files: AppFiles;
 
   constructor(opts: EngineServiceOptions) {
     this.modelsDir = path.resolve(opts.modelsDir);
     this.userDataDir = path.resolve(opts.userDataDir);
     this.sessions = opts.sessions ?? new SessionCache();
     this.version = opts.version ?? findVersion(path.dirname(this.modelsDir));
+    this.files = new AppFiles(opts.tmpRoot);
     const backend =
       opts.refineBackend === undefined
         ? engineRefineBackend({
@@ -91,7 +108,7 @@ export class EngineService {
             quality: async () => (await this.getSettings()).quality,
           })
         : opts.refineBackend;
-    this.refine = backend ? new RefineRunner(backend, { gate: this.gate }) : null;
+    this.refine = backend ? new RefineRunner(backend, { gate: this.gate, tmpRoot: opts.tmpRoot }) : null;
     this.refine?.onEvent((event) => {
       if (event.type === 'provider') this.lastProvider = event.report;
       this.emit({ channel: 'refine', event });
@@ -201,19 +218,37 @@ export class EngineService {
 
   // ---- restore jobs (run one at a time, in the order started; each file's inference takes the gate) ----
 
-  async startRestore(req: JobRequest): Promise<{ jobId: string }> {
-    const jobId = randomUUID();
+  /** Runs `work` after the jobs started before it (restore and refill jobs share one queue); cancelJob aborts it. */
+  private enqueue(jobId: string, work: (signal: AbortSignal) => Promise<void>): { jobId: string } {
     const controller = new AbortController();
     const run = async () => {
       try {
-        await runRestoreJob(req, {
+        await work(controller.signal);
+      } finally {
+        this.jobs.delete(jobId);
+      }
+    };
+    const done = this.queue.then(run, run);
+    this.queue = done;
+    this.jobs.set(jobId, { controller, done });
+    return { jobId };
+  }
+
+  async startRestore(req: JobRequest): Promise<{ jobId: string }> {
+    const jobId = randomUUID();
+    // each photo's scratch mask goes to the engine's work folder (the page never names files), so the app can show it
+    const settings = this.files.withMaskSaving(req.settings, jobId);
+    return this.enqueue(jobId, async (signal) => {
+      try {
+        await runRestoreJob({ ...req, settings }, {
           jobId,
-          signal: controller.signal,
+          signal,
           sessions: this.sessions,
           gate: this.gate,
           modelsDir: this.modelsDir,
           onEvent: (event) => {
             if (event.type === 'provider') this.lastProvider = event.report;
+            if (event.type === 'file-done') this.files.record(event.result, req.settings);
             this.emit({ channel: 'job', event });
           },
         });
@@ -223,14 +258,52 @@ export class EngineService {
           channel: 'job',
           event: { type: 'done', jobId, summary: { total: 0, ok: 0, failed: 1, skipped: 0, cancelled: 0, ms: 0 } },
         });
-      } finally {
-        this.jobs.delete(jobId);
       }
-    };
-    const done = this.queue.then(run, run);
-    this.queue = done;
-    this.jobs.set(jobId, { controller, done });
-    return { jobId };
+    });
+  }
+
+  // ---- scratches: the mask a restore filled, and filling a corrected one ----
+
+  private appPhoto(output: string) {
+    const photo = this.files.photo(output);
+    if (!photo) {
+      throw new Error(
+        `Revive has no record of what it fixed in ${path.basename(output)} (it keeps one for photos restored since it ` +
+          'started, with Scratches & dust on). Restore the photo again to see and correct it.',
+      );
+    }
+    return photo;
+  }
+
+  async loadScratchMask(output: string): Promise<PreviewImage> {
+    const { maskFile } = this.appPhoto(output);
+    const { width, height } = await probeImage(maskFile);
+    const bytes = await fsp.readFile(maskFile);
+    const size = { width, height, fullWidth: width, fullHeight: height };
+    return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), mime: 'image/png', ...size };
+  }
+
+  async refillScratches(req: RefillRequest): Promise<{ jobId: string }> {
+    const photo = this.appPhoto(req.output);
+    if (pathKey(path.resolve(req.input)) !== pathKey(photo.input)) {
+      throw new Error(`${path.basename(req.output)} is not the restore of ${path.basename(req.input)}.`);
+    }
+    const jobId = randomUUID();
+    return this.enqueue(jobId, async (signal) => {
+      const r = await runRefillJob({
+        jobId,
+        photo,
+        mask: req.mask,
+        maskFile: this.files.nextMaskFile(photo.output),
+        tmpDir: this.files.tmp,
+        modelsDir: this.modelsDir,
+        sessions: this.sessions,
+        gate: this.gate,
+        signal,
+        onEvent: (event) => this.emit({ channel: 'job', event }),
+      });
+      if (r.status === 'ok') this.files.record(r, photo.settings);
+    });
   }
 
   async cancelJob(jobId: string): Promise<void> {
@@ -278,6 +351,7 @@ export class EngineService {
     for (const j of this.jobs.values()) j.controller.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.done.catch(() => undefined)));
     this.refine?.dispose();
+    this.files.dispose();
     await this.sessions.dispose();
     this.listeners.clear();
   }

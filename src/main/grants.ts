@@ -10,7 +10,9 @@
 // - folder grants: a folder chosen in the dialog (output or input), and the output folder of the saved settings:
 //   read, and new files written into it or below it.
 // - created: files the app wrote in this session (restored outputs, saved rounds): read, and saveRound may replace
-//   them. saveRound never replaces any other existing file.
+//   them; refillScratches may rewrite a restored output. saveRound never replaces any other existing file. (The
+//   engine keeps its own files apart: the scratch masks in its work folder, src/core/app-files.ts, which the page
+//   gets by output, loadScratchMask, never by path.)
 // Pure Node (no electron import): main and the e2e harness both use it, through createDispatcher (dispatch.ts).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -161,6 +163,20 @@ export class PathGrants {
       case 'colorize': {
         const src = (args[0] as { source: { path?: string } }).source;
         if (src.path !== undefined) this.needRead(src.path, method);
+        return;
+      }
+      case 'loadScratchMask':
+        this.needRead(args[0] as string, method);
+        return;
+      case 'refillScratches': {
+        // a corrected scratch mask rewrites an output: only one the app made, from a photo the page was given
+        const req = args[0] as { input: string; output: string };
+        this.needRead(req.input, method);
+        if (!this.isCreated(req.output)) {
+          throw new PermissionError(
+            `Refused refillScratches: Revive did not make ${JSON.stringify(req.output)} in this session; it was left as it is.`,
+          );
+        }
         return;
       }
       case 'saveRound': {

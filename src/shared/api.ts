@@ -64,6 +64,20 @@ export interface ColorizeResult {
   dropped?: string[];
 }
 
+/**
+ * Fill a corrected scratch mask again (after a restore, the person added or erased marks): only the area around the
+ * changed marks is recomputed (with the settings that restore used), and the output the restore wrote is updated in
+ * place. A job: its events come on the job stream ('start' says kind 'refill'), cancelled with cancelJob; the
+ * result's info.scratches is the new mask's.
+ */
+export interface RefillRequest {
+  /** The original photo and the output the engine restored it to in this session. */
+  input: string;
+  output: string;
+  /** The corrected mask: a PNG the size of the photo, white (or opaque light) = fill. */
+  mask: Uint8Array;
+}
+
 export interface RefineRound {
   roundId: string;
   preview: PreviewImage; // full resolution, for the comparison view
@@ -108,6 +122,13 @@ export interface ReviveApi {
   onCommand(cb: (c: AppCommand) => void): () => void;
   /** Colours the photo from strokes: a preview (previewSize) or the full-resolution result as a new round. */
   colorize(req: ColorizeRequest): Promise<ColorizeResult>;
+  /** Fills a corrected scratch mask into a restored photo, recomputing only what changed (a job on the job stream). */
+  refillScratches(req: RefillRequest): Promise<{ jobId: string }>;
+  /**
+   * The scratch mask a restored photo was filled with (white = filled), full resolution, lossless (PNG), for the
+   * page to show over the result and edit. Only for outputs the engine restored in this session.
+   */
+  loadScratchMask(output: string): Promise<PreviewImage>;
   showInFolder(path: string): Promise<void>;
   /**
    * Tells main what closing or reloading the window would lose, in words (null = nothing), so the "Leave Revive?"

@@ -5,7 +5,17 @@
 // its signature in ReviveApi, its row here, its handler on the side named (a test fails while one is missing).
 import type { ReviveApi } from './api';
 import { LIMITS, RANGES } from './limits';
-import { Checker, colorizeRequest, jobRequest, type PathPlatform, refineRequest, settingsPatch, show, ValidationError } from './validate';
+import {
+  Checker,
+  colorizeRequest,
+  jobRequest,
+  type PathPlatform,
+  refillRequest,
+  refineRequest,
+  settingsPatch,
+  show,
+  ValidationError,
+} from './validate';
 
 /** ReviveApi members that are not requests: answered in the preload itself, or event subscriptions (EV). */
 export type LocalMember = 'getPathForFile' | 'onJobEvent' | 'onRefineEvent' | 'onCommand';
@@ -63,6 +73,13 @@ export const IPC = {
   },
   cancelRefine: { channel: 'revive:cancel-refine', side: 'engine', args: jobId },
   colorize: { channel: 'revive:colorize', side: 'engine', args: one((c, v) => colorizeRequest(c, v, 'req')) },
+  refillScratches: {
+    channel: 'revive:refill-scratches',
+    side: 'engine',
+    args: one((c, v) => refillRequest(c, v, 'req')),
+    starts: 'job',
+  },
+  loadScratchMask: { channel: 'revive:load-scratch-mask', side: 'engine', args: one((c, v) => c.path(v, 'output')) },
   showInFolder: { channel: 'revive:show-in-folder', side: 'main', args: one((c, v) => c.path(v, 'path')) },
   setUnsavedWork: {
     channel: 'revive:set-unsaved-work',

@@ -21,6 +21,9 @@ export interface Settings {
   /** The colour & fading (tone) stage: its strength 0..1 and how black-and-white and toned prints are treated. */
   toneStrength: number;
   toneMode: ToneMode;
+  /** The scratches & dust stage: on or off, and how readily a mark counts as damage (RANGES.scratchSensitivity). */
+  scratches: boolean;
+  scratchSensitivity: number;
   /** Restoring a photo again whose result is already there: ask (once), or the answer given. */
   restoreAgain: RestoreAgain;
   /** The look: follow the system's light or dark, or always one. */
@@ -44,6 +47,8 @@ export const DEFAULT_SETTINGS: Settings = {
   refineSteps: RANGES.refineStepsSetting.default,
   toneStrength: RANGES.toneStrength.default,
   toneMode: 'auto',
+  scratches: true,
+  scratchSensitivity: RANGES.scratchSensitivity.default,
   restoreAgain: 'ask',
   theme: 'system',
 };
@@ -68,6 +73,8 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     refineSteps: clampTo(RANGES.refineStepsSetting, r.refineSteps, base.refineSteps),
     toneStrength: clampTo(RANGES.toneStrength, r.toneStrength, base.toneStrength),
     toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
+    scratches: typeof r.scratches === 'boolean' ? r.scratches : base.scratches,
+    scratchSensitivity: clampTo(RANGES.scratchSensitivity, r.scratchSensitivity, base.scratchSensitivity),
     restoreAgain: RESTORE_AGAIN.includes(r.restoreAgain as RestoreAgain) ? (r.restoreAgain as RestoreAgain) : base.restoreAgain,
     theme: THEMES.includes(r.theme as Theme) ? (r.theme as Theme) : base.theme,
   };
@@ -100,6 +107,9 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     format: s.format,
     quality: s.quality,
     ...(s.tile > 0 ? { tile: s.tile } : {}),
-    stages: { tone: { strength: s.toneStrength, mode: s.toneMode } },
+    stages: {
+      tone: { strength: s.toneStrength, mode: s.toneMode },
+      scratches: { enabled: s.scratches, sensitivity: s.scratchSensitivity },
+    },
   };
 }

@@ -114,7 +114,8 @@ export interface JobSummary {
 
 /** Everything a running restore job reports, in order. The CLI and the app consume the same events. */
 export type JobEvent =
-  | { type: 'start'; jobId: string; files: { input: string; output: string }[] }
+  /** kind 'refill': a corrected scratch mask filled into a restored photo (refillScratches); absent: a restore. */
+  | { type: 'start'; jobId: string; files: { input: string; output: string }[]; kind?: 'restore' | 'refill' }
   | { type: 'provider'; jobId: string; report: ProviderReport }
   | { type: 'file-start'; jobId: string; index: number; input: string; output: string }
   /** The file waits for the engine's one inference slot (a refine, or another job's file, holds it). */

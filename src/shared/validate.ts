@@ -6,7 +6,7 @@
 import { RESTORE_AGAIN, type RestoreAgain, type Settings, type Theme, THEMES } from './settings';
 import type { Device, ExistingPolicy, JobRequest, OutputFormat, RefineSettings, RestoreSettings, StageSettings } from './types';
 import { DEVICES, EXISTING_POLICIES, OUTPUT_FORMATS } from './types';
-import type { ColorizeRequest, RefineRequest } from './api';
+import type { ColorizeRequest, RefillRequest, RefineRequest } from './api';
 import { describeRange, ID_RE, inRange, LIMITS, MODEL_ID_RE, RANGES, type Range } from './limits';
 import { TONE_MODES, type ToneMode } from './tone';
 
@@ -217,7 +217,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
-  'toneStrength', 'toneMode', 'restoreAgain', 'theme',
+  'toneStrength', 'toneMode', 'restoreAgain', 'theme', 'scratches', 'scratchSensitivity',
 ];
 
 export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -238,6 +238,10 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
   if (o.refineSteps !== undefined) out.refineSteps = c.range(o.refineSteps, `${field}.refineSteps`, RANGES.refineStepsSetting);
   if (o.toneStrength !== undefined) out.toneStrength = c.range(o.toneStrength, `${field}.toneStrength`, RANGES.toneStrength);
   if (o.toneMode !== undefined) out.toneMode = c.oneOf<ToneMode>(o.toneMode, `${field}.toneMode`, TONE_MODES);
+  if (o.scratches !== undefined) out.scratches = c.boolean(o.scratches, `${field}.scratches`);
+  if (o.scratchSensitivity !== undefined) {
+    out.scratchSensitivity = c.range(o.scratchSensitivity, `${field}.scratchSensitivity`, RANGES.scratchSensitivity);
+  }
   if (o.restoreAgain !== undefined) out.restoreAgain = c.oneOf<RestoreAgain>(o.restoreAgain, `${field}.restoreAgain`, RESTORE_AGAIN);
   if (o.theme !== undefined) out.theme = c.oneOf<Theme>(o.theme, `${field}.theme`, THEMES);
   return out;
@@ -250,6 +254,12 @@ export function jobRequest(c: Checker, v: unknown, field: string): JobRequest {
     outDir: c.path(o.outDir, `${field}.outDir`),
     settings: restoreSettings(c, o.settings, `${field}.settings`),
   };
+}
+
+/** A corrected scratch mask to fill (the engine refuses outputs it did not restore in this session). */
+export function refillRequest(c: Checker, v: unknown, field: string): RefillRequest {
+  const o = c.object(v, field, ['input', 'output', 'mask']);
+  return { input: c.path(o.input, `${field}.input`), output: c.path(o.output, `${field}.output`), mask: c.bytes(o.mask, `${field}.mask`) };
 }
 
 function source(c: Checker, v: unknown, field: string): RefineRequest['source'] {

@@ -388,7 +388,8 @@ describe('the app as people use it', () => {
     const { page } = app;
     const emit = (e: unknown) =>
       page.evaluate((ev) => (globalThis as unknown as { __reviveEmit(c: string, e: unknown): void }).__reviveEmit('job', ev), e);
-    const output = path.join(tmp, 'replaced', 'a.png');
+    // in the output folder (the page may read there: src/main/grants.ts; these events do not come from the engine)
+    const output = path.join(tmp, 'scan-out', 'replaced', 'a.png');
     fs.mkdirSync(path.dirname(output), { recursive: true });
     const natural = () =>
       page.getByTestId('compare-after').evaluate((img) => {

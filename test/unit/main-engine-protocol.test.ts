@@ -46,6 +46,8 @@ function fakeEngine(): HostedEngine & { emit(m: EngineMessage): void } {
     saveRound: async (_r: string, p: string) => p,
     cancelRefine: async () => undefined,
     colorize: async () => ({ preview: { bytes: new Uint8Array(1), mime: 'image/jpeg' as const, width: 1, height: 1, fullWidth: 1, fullHeight: 1 } }),
+    refillScratches: async () => ({ jobId: 'job-2' }),
+    loadScratchMask: async () => ({ bytes: new Uint8Array(1), mime: 'image/png' as const, width: 1, height: 1, fullWidth: 1, fullHeight: 1 }),
   };
   return e;
 }

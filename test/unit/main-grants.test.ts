@@ -57,4 +57,21 @@ describe('PathGrants', () => {
     expect(g.isCreated('/chosen/x.png')).toBe(true);
     expect(g.canRead('/etc/passwd')).toBe(false);
   });
+
+  it('scratches: the mask of a photo the page may read; a refill only of an output the app made, from a given photo', () => {
+    const g = new PathGrants('linux', () => true);
+    const mask = new Uint8Array([1]);
+    g.grantRead('/scans');
+    g.grantFolder('/restored');
+    expect(() => g.check('loadScratchMask', ['/elsewhere/a.png'])).toThrow(/Refused loadScratchMask/);
+    expect(() => g.check('refillScratches', [{ input: '/scans/a.png', output: '/restored/a.png', mask }])).toThrow(
+      /did not make "\/restored\/a.png"/,
+    ); // in the output folder, but not made by the app
+    g.noteJobEvent({ type: 'file-done', jobId: 'j', index: 0, result: { input: '/scans/a.png', output: '/restored/a.png', status: 'ok', ms: 1 } });
+    expect(() => g.check('loadScratchMask', ['/restored/a.png'])).not.toThrow();
+    expect(() => g.check('refillScratches', [{ input: '/scans/a.png', output: '/restored/a.png', mask }])).not.toThrow();
+    expect(() => g.check('refillScratches', [{ input: '/etc/a.png', output: '/restored/a.png', mask }])).toThrow(
+      /Refused refillScratches: Revive was not given/,
+    );
+  });
 });

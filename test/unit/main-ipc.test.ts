@@ -49,6 +49,8 @@ function fakeEngine() {
     saveRound: ok('/out/x.png'),
     cancelRefine: ok(undefined),
     colorize: ok({ roundId: 'r2', preview: null }),
+    refillScratches: ok({ jobId: 'job-2' }),
+    loadScratchMask: ok({ bytes: new Uint8Array([1]), mime: 'image/png', width: 1, height: 1, fullWidth: 1, fullHeight: 1 }),
   } satisfies Record<keyof EngineApi, unknown>;
 }
 

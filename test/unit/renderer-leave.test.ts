@@ -2,7 +2,7 @@
 // (refine work not saved, a restore still running), and the guard that holds a beforeunload handler exactly while
 // there is something, preventing the unload, and reports the words to main.
 import { describe, expect, it, vi } from 'vitest';
-import { LeaveGuard, leaveWarning } from '../../src/renderer/lib/leave';
+import { LeaveGuard, leaveWarning, withUnfilledCorrections } from '../../src/renderer/lib/leave';
 import { unsavedWords } from '../../src/renderer/refine/sessions';
 
 /** Dispatches a beforeunload as the page gets it: cancelable, with the legacy returnValue a handler may set. */
@@ -50,6 +50,20 @@ describe('leaveWarning', () => {
     expect(leaveWarning({ refine: [], restore: { done: 0, total: 1 } })).toBe('A restore is still running (0 of 1 photo done).');
     expect(leaveWarning({ refine: [{ name: 'a.png', words: 'a refine in progress' }], restore: { done: 1, total: 2 } })).toBe(
       'Refine work would be lost: a.png (a refine in progress). A restore is still running (1 of 2 photos done).',
+    );
+  });
+});
+
+describe('withUnfilledCorrections', () => {
+  it('adds the photos whose corrections of what was fixed are not filled yet', () => {
+    expect(withUnfilledCorrections(null, [])).toBeNull();
+    expect(withUnfilledCorrections('A restore is still running (1 of 2 photos done).', [])).toBe(
+      'A restore is still running (1 of 2 photos done).',
+    );
+    expect(withUnfilledCorrections(null, ['a.png', 'b.png'])).toBe('Corrections of what was fixed are not filled yet: a.png, b.png.');
+    const many = ['1', '2', '3', '4', '5', '6', '7'].map((n) => `${n}.png`);
+    expect(withUnfilledCorrections('X.', many)).toBe(
+      'X. Corrections of what was fixed are not filled yet: 1.png, 2.png, 3.png, 4.png, 5.png and 2 more photos.',
     );
   });
 });

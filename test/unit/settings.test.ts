@@ -84,6 +84,17 @@ describe('pickRestoreModel', () => {
   });
 });
 
+describe('sanitizeSettings: scratches & dust', () => {
+  it('on by default at the trained sensitivity; the sensitivity clamped to 0..1; a non-boolean falls back', () => {
+    expect(DEFAULT_SETTINGS.scratches).toBe(true);
+    expect(DEFAULT_SETTINGS.scratchSensitivity).toBe(0.5);
+    expect(sanitizeSettings({ scratches: false, scratchSensitivity: 0.7 })).toMatchObject({ scratches: false, scratchSensitivity: 0.7 });
+    expect(sanitizeSettings({ scratchSensitivity: 3 }).scratchSensitivity).toBe(1);
+    expect(sanitizeSettings({ scratchSensitivity: -1 }).scratchSensitivity).toBe(0);
+    expect(sanitizeSettings({ scratches: 'no', scratchSensitivity: 'x' })).toMatchObject({ scratches: true, scratchSensitivity: 0.5 });
+  });
+});
+
 describe('restoreSettingsFor', () => {
   it('sends the picked model as modelId with the other settings', () => {
     const s = { ...DEFAULT_SETTINGS, restoreModel: 'restore-naf32-v1', device: 'cpu' as const, tile: 256, toneStrength: 0.4, toneMode: 'keep' as const };
@@ -95,8 +106,10 @@ describe('restoreSettingsFor', () => {
       format: 'same',
       quality: 92,
       tile: 256,
-      stages: { tone: { strength: 0.4, mode: 'keep' } },
+      stages: { tone: { strength: 0.4, mode: 'keep' }, scratches: { enabled: true, sensitivity: 0.5 } },
     });
+    const off = restoreSettingsFor({ ...s, scratches: false, scratchSensitivity: 0.8 }, model);
+    expect(off.stages?.scratches).toEqual({ enabled: false, sensitivity: 0.8 });
     expect(restoreSettingsFor({ ...s, restoreModel: NATURAL }, pickRestoreModel(models, NATURAL, CLEAN)).modelId).toBe(NATURAL);
   });
 

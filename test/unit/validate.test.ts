@@ -171,6 +171,32 @@ describe('validateRequest', () => {
     bad('colorize', [{ source: { path: '/a.jpg' }, strokes, settings: {} }], /req.settings must be absent/);
   });
 
+  it('checks refill requests and the scratches settings; the page never names mask files for the engine', () => {
+    const mask = new Uint8Array([137, 80, 78, 71]);
+    const req = { input: '/photos/a.jpg', output: '/photos/restored/a.jpg', mask };
+    expect(validateRequest('refillScratches', [req])).toEqual([req]);
+    bad('refillScratches', [{ ...req, output: 'a.jpg' }], /req.output must be an absolute path/);
+    bad('refillScratches', [{ ...req, mask: 'png' }], /req.mask must be bytes/);
+    bad('refillScratches', [{ ...req, maskFile: '/tmp/x.png' }], /req.maskFile must be absent/);
+    bad('refillScratches', [{ ...req, settings: {} }], /req.settings must be absent/); // the restore's own are used
+    const stages = (scratches: Record<string, unknown>) => [
+      { ...restoreReq(), settings: { ...restoreReq().settings, stages: { scratches } } },
+    ];
+    expect(validateRequest('startRestore', stages({ enabled: true, sensitivity: 0.7 }))[0].settings.stages).toEqual({
+      scratches: { enabled: true, sensitivity: 0.7 },
+    });
+    bad('startRestore', stages({ saveMask: '/tmp/m.png' }), /scratches.saveMask must be absent/);
+    bad('startRestore', stages({ mask: '/tmp/m.png' }), /scratches.mask must be absent/);
+    bad('startRestore', stages({ sensitivity: 1.5 }), /sensitivity must be a number from 0 to 1/);
+    expect(validateRequest('loadScratchMask', ['/photos/restored/a.jpg'])).toEqual(['/photos/restored/a.jpg']);
+    bad('loadScratchMask', ['a.jpg'], /output must be an absolute path/);
+    expect(validateRequest('setSettings', [{ scratches: false, scratchSensitivity: 0.3 }])).toEqual([
+      { scratches: false, scratchSensitivity: 0.3 },
+    ]);
+    bad('setSettings', [{ scratches: 'off' }], /patch.scratches must be true or false/);
+    bad('setSettings', [{ scratchSensitivity: 2 }], /patch.scratchSensitivity must be a number from 0 to 1/);
+  });
+
   it('knows absolute paths per platform', () => {
     expect(isAbsolutePath('/home/x', 'posix')).toBe(true);
     expect(isAbsolutePath('C:\\photos', 'posix')).toBe(false);

@@ -33,6 +33,7 @@ import {
   readRecord,
   settingsFingerprint,
   tryClaim,
+  withoutByProducts,
   writeRecord,
 } from './ledger';
 
@@ -510,7 +511,7 @@ export class RestoreJob {
         format,
         quality: settings.quality,
         inputPath: f.input,
-        provenance: { settings: settingsString(settings), sourceHash },
+        provenance: { settings: settingsString(withoutByProducts(settings)), sourceHash },
       });
       const [ost, outputHash] = await Promise.all([fsp.stat(tmp), hashFile(tmp)]);
       for (let n = 1; n < 10_000; ) {

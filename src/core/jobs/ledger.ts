@@ -159,6 +159,18 @@ export async function isReviveOutput(dir: string, name: string, keys?: Set<strin
  * model under the same id counts as other settings), the strength, each stage's settings, the output format and, for
  * lossy formats, the quality. Not the device, tile size or threads (the same result, sooner or later).
  */
+/**
+ * The settings without where a stage saves its by-products (the scratch stage's saveMask: the app's is a path in
+ * its temp work folder): they do not change the output, and an output's XMP must not carry them.
+ */
+export function withoutByProducts(settings: RestoreSettings): RestoreSettings {
+  if (!settings.stages) return settings;
+  const stages = Object.fromEntries(
+    Object.entries(settings.stages).map(([k, v]) => [k, Object.fromEntries(Object.entries(v ?? {}).filter(([n]) => n !== 'saveMask'))]),
+  );
+  return { ...settings, stages };
+}
+
 export async function settingsFingerprint(
   settings: RestoreSettings,
   format: EncodeFormat,
@@ -171,11 +183,11 @@ export async function settingsFingerprint(
   } catch {
     // no manifest: the id as given
   }
+  const byName = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
   const stages = Object.fromEntries(
-    Object.entries(settings.stages ?? {})
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      // where a stage saves its by-products (the scratch stage's mask) does not change the output
-      .map(([k, v]) => [k, Object.fromEntries(Object.entries(v ?? {}).filter(([n]) => n !== 'saveMask').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))]),
+    Object.entries(withoutByProducts(settings).stages ?? {})
+      .sort(byName)
+      .map(([k, v]) => [k, Object.fromEntries(Object.entries(v ?? {}).sort(byName))]),
   );
   const lossy = format === 'jpeg' || format === 'webp' || format === 'avif';
   const used = { model, strength: settings.strength, stages, format, ...(lossy ? { quality: settings.quality } : {}) };

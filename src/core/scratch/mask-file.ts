@@ -55,3 +55,22 @@ export function maskTarget(target: string, input: string): string {
   if (/\.png$/i.test(target)) return path.resolve(target);
   return path.resolve(target, `${path.basename(input)}.mask.png`);
 }
+
+/**
+ * maskTarget for every photo of one job, each photo its own file: when two photos of a batch have the same name (a.jpg
+ * in two folders) and the target is a folder, the second one's mask is `<name>.2.mask.png`, and so on.
+ */
+export class MaskTargets {
+  private readonly taken = new Map<string, string>(); // mask file -> the photo it belongs to
+
+  constructor(private readonly target: string) {}
+
+  for(input: string): string {
+    const first = maskTarget(this.target, input);
+    if (/\.png$/i.test(this.target)) return first; // one file named: the CLI's single photo
+    let file = first;
+    for (let k = 2; this.taken.has(file) && this.taken.get(file) !== input; k++) file = first.replace(/\.mask\.png$/i, `.${k}.mask.png`);
+    this.taken.set(file, input);
+    return file;
+  }
+}

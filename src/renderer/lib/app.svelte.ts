@@ -12,6 +12,7 @@ import { leaveWarning } from './leave';
 import { release, TaskQueue, toPicture, type Picture } from './preview';
 import type { ToneInfo } from '../../shared/tone';
 import type { ToneChoice } from './tone-preview';
+import type { ScratchResult } from './scratches.svelte';
 
 export type ItemStatus = 'waiting' | 'queued' | 'working' | 'done' | 'skipped' | 'error' | 'cancelled';
 
@@ -40,6 +41,8 @@ export interface QueueItem {
   rev: number;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
+  /** What the scratch stage filled (its mask is the engine's, shown by "Show what was fixed"); null = nothing known. */
+  scratches: ScratchResult | null;
 }
 
 export interface JobProgress {
@@ -115,6 +118,8 @@ export class AppState {
   peek = $state(false);
   /** The list of keyboard shortcuts is open (?). */
   showShortcuts = $state(false);
+  /** In Restore, what Undo and Redo act on (the marks of Show what was fixed while they are shown); null = nothing. */
+  edits = $state.raw<{ undo(): void; redo(): void } | null>(null);
   /** The comparison shows before and after side by side (else one over the other, with a dividing line). */
   sideBySide = $state(false);
   /** The photo list folded to a strip of thumbnails (it is one anyway in a narrow window). */
@@ -140,6 +145,7 @@ export class AppState {
   private readonly jobFiles = new Map<string, Map<number, number>>(); // jobId -> file index -> item id
   private readonly folders = new Set<string>();
   private readonly finished = new Set<string>(); // jobs whose 'done' was seen
+  private readonly refills = new Set<string>(); // refill jobs (a photo's corrected scratches: ScratchFix follows them)
   private readonly jobSettings = new Map<string, RestoreSettings>(); // jobId -> the settings it restores with
   private readonly jobOutDir = new Map<string, string>();
   /** Outputs this session wrote, by output path: the photo each was made from (a result must belong to its photo). */
@@ -253,6 +259,7 @@ export class AppState {
       again: false,
       rev: 0,
       tone: null,
+      scratches: null,
     };
   }
 
@@ -551,12 +558,27 @@ export class AppState {
       // a skip means the earlier result was made from this photo with these settings (RestoreSettings.existing)
       madeWith: status === 'done' ? made : status === 'skipped' ? (it.madeWith ?? made) : it.madeWith,
       tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
+      scratches: (r.info?.scratches as ScratchResult | undefined) ?? null,
     });
     const sel = this.selected;
     if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;
   }
 
   onJobEvent(e: JobEvent): void {
+    // a refill is no restore of the list: the photo stays done while its corrected marks are filled (ScratchFix)
+    if (e.type === 'start' && e.kind === 'refill') this.refills.add(e.jobId);
+    if (this.refills.has(e.jobId)) {
+      if (e.type === 'done') this.refills.delete(e.jobId);
+      // its new marks, also when the photo is no longer on screen
+      if (e.type === 'file-done' && e.result.status === 'ok') {
+        const it = this.items.find((i) => i.output === e.result.output);
+        if (it) {
+          it.scratches = (e.result.info?.scratches as ScratchResult | undefined) ?? it.scratches;
+          it.rev++; // the result on screen is loaded again
+        }
+      }
+      return;
+    }
     switch (e.type) {
       case 'start': {
         const map = new Map<number, number>();

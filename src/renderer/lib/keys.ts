@@ -43,7 +43,11 @@ export class Commands {
         return true;
       case 'undo':
       case 'redo':
-        if (app.mode !== 'refine') return false;
+        if (app.mode !== 'refine') {
+          if (!app.edits) return false;
+          app.edits[c]();
+          return true;
+        }
         refine[c]();
         return true;
       case 'mode-restore':

@@ -35,6 +35,18 @@ export function leaveWarning(s: LeaveState): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
+/**
+ * The words with the photos whose corrections of what was fixed (Show what was fixed) are not filled yet added:
+ * "… Corrections of what was fixed are not filled yet: a.png, b.png."
+ */
+export function withUnfilledCorrections(words: string | null, names: readonly string[]): string | null {
+  if (!names.length) return words;
+  const named = names.slice(0, MOST_NAMED).join(', ');
+  const more = names.length - Math.min(names.length, MOST_NAMED);
+  const part = `Corrections of what was fixed are not filled yet: ${named}${more > 0 ? ` and ${plural(more, 'more photo')}` : ''}.`;
+  return words ? `${words} ${part}` : part;
+}
+
 /** The part of window (or any EventTarget) the guard needs. */
 export type UnloadTarget = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
 

@@ -14,14 +14,15 @@ import {
 
 const LAYERS: Layer[] = ['paint', 'mask', 'color'];
 
-function canvas(w: number, h: number): HTMLCanvasElement {
+/** A w x h canvas (not in the document). */
+export function canvas(w: number, h: number): HTMLCanvasElement {
   const c = document.createElement('canvas');
   c.width = w;
   c.height = h;
   return c;
 }
 
-function ctx(c: HTMLCanvasElement): CanvasRenderingContext2D {
+export function ctx(c: HTMLCanvasElement): CanvasRenderingContext2D {
   const x = c.getContext('2d', { willReadFrequently: false });
   if (!x) throw new Error('This computer could not give Revive a drawing surface.');
   return x;
@@ -33,7 +34,7 @@ export class StrokeLayers {
   private readonly base: Record<Layer, HTMLCanvasElement>;
   private readonly baseHas: Record<Layer, boolean> = { paint: false, mask: false, color: false };
   readonly history: StrokeHistory;
-  private active: { stroke: Stroke; snapshot: HTMLCanvasElement } | null = null;
+  private active: LiveStroke | null = null;
 
   constructor(
     readonly width: number,
@@ -47,23 +48,12 @@ export class StrokeLayers {
 
   /** Starts drawing a stroke (its points may still grow; call update() after adding some). */
   begin(stroke: Stroke): void {
-    const src = this.view[stroke.layer];
-    const snapshot = canvas(this.width, this.height);
-    ctx(snapshot).drawImage(src, 0, 0);
-    this.active = { stroke, snapshot };
-    this.update();
+    this.active = new LiveStroke(this.view[stroke.layer], stroke);
   }
 
   /** Redraws the layer of the stroke being drawn: the layer as it was, then the whole stroke so far. */
   update(): void {
-    const a = this.active;
-    if (!a) return;
-    const c = ctx(this.view[a.stroke.layer]);
-    c.save();
-    c.globalCompositeOperation = 'copy';
-    c.drawImage(a.snapshot, 0, 0);
-    c.restore();
-    drawStroke(c as unknown as Ctx2D, a.stroke);
+    this.active?.update();
   }
 
   /** Ends the stroke: it joins the history (what falls off the history's byte budget is baked into the base). */
@@ -87,14 +77,7 @@ export class StrokeLayers {
 
   /** Rebuilds the shown layers from the base and the undoable operations. */
   redraw(): void {
-    for (const l of LAYERS) {
-      const c = ctx(this.view[l]);
-      c.save();
-      c.globalCompositeOperation = 'copy';
-      c.drawImage(this.base[l], 0, 0);
-      c.restore();
-      for (const op of this.history.live) drawOp(c as unknown as Ctx2D, op, l, this.width, this.height);
-    }
+    for (const l of LAYERS) replay(this.view[l], this.base[l], this.history.live, l);
   }
 
   undo(): boolean {
@@ -122,10 +105,8 @@ export class StrokeLayers {
     return hasAlpha(ctx(c).getImageData(0, 0, this.width, this.height).data);
   }
 
-  private static async png(c: HTMLCanvasElement): Promise<Uint8Array> {
-    const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
-    if (!blob) throw new Error('Revive could not prepare the strokes.');
-    return new Uint8Array(await blob.arrayBuffer());
+  private static png(c: HTMLCanvasElement): Promise<Uint8Array> {
+    return canvasPng(c, 'the strokes');
   }
 
   /**
@@ -159,5 +140,46 @@ export class StrokeLayers {
     u.drawImage(this.view.paint, 0, 0);
     u.drawImage(this.view.mask, 0, 0);
     return { strokes, mask: await StrokeLayers.png(union) };
+  }
+}
+
+/** A canvas as PNG bytes (what the engine gets); `what` names it in the message when the browser cannot encode it. */
+export async function canvasPng(c: HTMLCanvasElement, what: string): Promise<Uint8Array> {
+  const blob = await new Promise<Blob | null>((resolve) => c.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error(`Revive could not prepare ${what}.`);
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+/** Makes `target` a copy of `from` (the same size). */
+function copyOver(target: HTMLCanvasElement, from: HTMLCanvasElement): CanvasRenderingContext2D {
+  const c = ctx(target);
+  c.save();
+  c.globalCompositeOperation = 'copy';
+  c.drawImage(from, 0, 0);
+  c.restore();
+  return c;
+}
+
+/** Draws `target` afresh: the baked `base`, then the operations on `layer`. */
+export function replay(target: HTMLCanvasElement, base: HTMLCanvasElement, ops: readonly Op[], layer: Layer): void {
+  const c = copyOver(target, base);
+  for (const op of ops) drawOp(c as unknown as Ctx2D, op, layer, target.width, target.height);
+}
+
+/** A stroke being drawn on a canvas: each update() shows the canvas as it was before, then the whole stroke so far. */
+export class LiveStroke {
+  private readonly before: HTMLCanvasElement;
+
+  constructor(
+    private readonly target: HTMLCanvasElement,
+    readonly stroke: Stroke,
+  ) {
+    this.before = canvas(target.width, target.height);
+    ctx(this.before).drawImage(target, 0, 0);
+    this.update();
+  }
+
+  update(): void {
+    drawStroke(copyOver(this.target, this.before) as unknown as Ctx2D, this.stroke);
   }
 }

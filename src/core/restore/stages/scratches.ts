@@ -8,7 +8,7 @@
 import { RANGES, clampTo } from '../../../shared/limits';
 import { getModel } from '../../models/manifest';
 import { detectDamage, fillMasked, maskFromProb, maskStats, thresholdFor } from '../../scratch/scratch';
-import { maskTarget, readMask, writeMask } from '../../scratch/mask-file';
+import { MaskTargets, readMask, writeMask } from '../../scratch/mask-file';
 import type { Stage } from './stage';
 
 export interface ScratchInfo {
@@ -42,6 +42,7 @@ export const scratchStage: Stage = {
     const detector = own.mask ? null : getModel(manifest, own.modelId, 'scratch');
     const detect = detector ? await sessions.get(modelsDir, detector, settings.device) : null;
     const sensitivity = clampTo(RANGES.scratchSensitivity, own.sensitivity);
+    const targets = own.saveMask ? new MaskTargets(own.saveMask) : null;
     return {
       report: detect?.report ?? fill.report,
       async run(img, photo) {
@@ -76,7 +77,7 @@ export const scratchStage: Stage = {
           fillMs: Math.round(t2 - t1),
           fillTiles: f.tiles,
         };
-        if (own.saveMask) info.maskFile = await writeMask(maskTarget(own.saveMask, photo.input), mask, W, H);
+        if (targets) info.maskFile = await writeMask(targets.for(photo.input), mask, W, H);
         return {
           image: f.image,
           info: info as unknown as Record<string, unknown>,
