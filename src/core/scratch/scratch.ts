@@ -116,9 +116,11 @@ async function detectPass(
   const prob = new Uint8Array(W * H);
   const stats: TileRunStats = { inferenceMs: 0, tiles: 0 };
   let done = 0;
+  // one input buffer for every window (the largest one's size), as the restorer's tile loop does
+  const buf = new Float32Array(3 * Math.min(plan.cols.tile, W) * Math.min(plan.rows.tile, H));
   for (const t of tilesOf(plan)) {
     throwIfAborted(opts.signal);
-    const planar = toPlanarFloat(img, { x: t.x, y: t.y, w: t.w, h: t.h });
+    const planar = toPlanarFloat(img, { x: t.x, y: t.y, w: t.w, h: t.h }, buf.subarray(0, 3 * t.w * t.h));
     const input = padPlanar(planar, t.w, t.h, t.padW, t.padH, [0, 1]);
     const t0 = performance.now();
     const res = await session.run({ [model.inputs[0]]: new ort.Tensor('float32', input, [1, 3, t.padH, t.padW]) });
