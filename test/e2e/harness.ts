@@ -123,6 +123,8 @@ export interface LaunchOptions {
   modelsDir?: string;
   /** Default: SHOTS. */
   shotsDir?: string;
+  /** Milliseconds to hold these requests' replies back (an engine that starts slowly on a busy machine). */
+  slowReplies?: Partial<Record<Method, number>>;
 }
 
 export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
@@ -235,6 +237,8 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     app.calls.push({ method, args: decoded });
     note(`call ${method}`);
     try {
+      const hold = opts.slowReplies?.[method as Method];
+      if (hold) await new Promise((r) => setTimeout(r, hold));
       const value = await dispatch(method as Method, decoded);
       note(`reply ${method}${value && typeof value === 'object' && 'jobId' in value ? ` ${String(value.jobId)}` : ''}`);
       return { value: encode(value) };

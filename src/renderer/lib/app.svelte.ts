@@ -160,8 +160,20 @@ export class AppState {
 
   constructor(private readonly api = window.revive) {}
 
+  /**
+   * Settles once the engine's info and the stored settings have arrived (init). What reads or writes settings waits
+   * for it: a Restore pressed in the first moments must not ask for a folder that is already set, and a setting
+   * changed then must not be overwritten by the stored one arriving late.
+   */
+  private loaded: Promise<void> = Promise.resolve();
+
   async init(): Promise<void> {
     this.off = this.api.onJobEvent((e) => this.onJobEvent(e));
+    this.loaded = this.load();
+    await this.loaded;
+  }
+
+  private async load(): Promise<void> {
     try {
       const [info, settings] = await Promise.all([this.api.getInfo(), this.api.getSettings()]);
       this.info = info;
@@ -387,6 +399,7 @@ export class AppState {
 
   async saveSettings(patch: Partial<Settings>): Promise<void> {
     this.settings = { ...this.settings, ...patch };
+    await this.loaded;
     try {
       this.settings = await this.api.setSettings(patch);
     } catch (e) {
@@ -465,6 +478,7 @@ export class AppState {
   }
 
   private async run(todo: QueueItem[], inputs: string[], existing: ExistingOutput): Promise<void> {
+    await this.loaded;
     if (this.modelProblem) {
       this.say('error', this.modelProblem);
       return;
