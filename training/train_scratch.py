@@ -42,7 +42,7 @@ def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = Non
     rng = random.Random(step_seed(cfg.seed, step, 5))
     sampler.rng = random.Random(rng.randrange(1 << 30))
     crops = sampler.batch(n or cfg.batch)
-    out = [sample(c, rng, cfg.p_clean, cfg.p_lines) for c in crops]
+    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives) for c in crops]
     return tuple(torch.stack(t) for t in zip(*out))
 
 
@@ -89,7 +89,7 @@ def val_set(cfg: ScratchConfig, n: int = 48, size: int = 128) -> tuple:
     """Fixed damaged crops of CBSD68 (val, never trained on): (damaged, clean, alpha)."""
     rng = random.Random(9876)
     crops = val_crops(size=size, per_image=1, folders=("val/cbsd68",), seed=4321, limit=n)
-    out = [sample(c, rng, 0.0, cfg.p_lines) for c in crops]
+    out = [sample(c, rng, 0.0, cfg.p_lines, cfg.negatives) for c in crops]
     return tuple(torch.stack(t) for t in zip(*out))
 
 

@@ -84,6 +84,7 @@ class ToneConfig(TrainConfig):
     eps: float = 1e-3  # the loss is log(MSE + eps)
     lambda_damage: float = 0.05  # weight of the amount head's BCE
     damage_psnr: Optional[float] = None  # damage leaving the photo above this PSNR counts as clean for the BCE
+    crop_min: float = 0.55  # the smallest crop, as a share of each side (close crops: one colour fills the frame)
     val_every: int = 250
     continues: Optional[str] = None  # a note: the run whose last.pt this run started from (copied in by hand)
 
@@ -97,6 +98,7 @@ class ScratchConfig(CropConfig):
     pos_weight: float = 3.0  # BCE weight of damaged pixels
     lambda_dice: float = 0.5  # soft Dice on the damage mask (its F1)
     lambda_fill: float = 1.0  # L1 of the fill inside the mask
+    negatives: str = "v2"  # which of the photo's own structures are drawn in (scratch_damage.NEGATIVES)
     val_every: int = 250
 
 

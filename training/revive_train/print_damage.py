@@ -226,10 +226,11 @@ def load_small(folders=TRAIN_FOLDERS, short: int = STORE) -> list:
 
 def sample(img: torch.Tensor, rng: random.Random, cfg) -> tuple:
     """(damaged, clean, damaged?) thumbnails [3, THUMB, THUMB] from one stored photo, for a config.ToneConfig: a
-    random crop (55-100 % of each side), a share cfg.p_bw made a black-and-white print, a share cfg.p_clean left
+    random crop (cfg.crop_min, by default 55 %, to 100 % of each side), a share cfg.p_bw made a black-and-white print, a share cfg.p_clean left
     undamaged (0.0), the rest through print_damage and sometimes a little scan noise (1.0)."""
     _, h, w = img.shape
-    ch, cw = round(h * rng.uniform(0.55, 1.0)), round(w * rng.uniform(0.55, 1.0))
+    lo = getattr(cfg, "crop_min", 0.55)
+    ch, cw = round(h * rng.uniform(lo, 1.0)), round(w * rng.uniform(lo, 1.0))
     y, x = rng.randint(0, h - ch), rng.randint(0, w - cw)
     c = thumbnail(img[:, y:y + ch, x:x + cw].float()[None] / 255)[0]
     if rng.random() < 0.5:

@@ -262,15 +262,79 @@ def _draw(xn: np.ndarray, pts: np.ndarray, width: float, colour: np.ndarray, opa
     return xn * (1 - a[None]) + colour[:, None, None] * a[None]
 
 
-def photo_lines(x: torch.Tensor, rng: random.Random) -> torch.Tensor:
+NEGATIVES = {
+    "v2": ["wire", "wire", "grid", "text", "glints"],
+    # v3 adds what v2 marked in real photos: poles, spears and spires (straight, tapering, shaded), and small
+    # saturated objects and their highlights (a ribbon, an umbrella, a flower)
+    "v3": ["wire", "wire", "grid", "text", "glints", "pole", "blob", "blob"],
+}
+
+
+def _pole(xn: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A straight structure that tapers (a flagpole, a spear, a spire, a mast), mostly near vertical, shaded across:
+    one side lit, the other in shadow, in a colour of the photo."""
+    _, h, w = xn.shape
+    size = max(h, w)
+    ang = math.pi / 2 + (rng.gauss(0, 0.12) if rng.random() < 0.75 else rng.uniform(-math.pi / 2, math.pi / 2))
+    length = rng.uniform(0.25, 1.0) * size
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    dx, dy = math.cos(ang), math.sin(ang)
+    n = max(2, int(length / 3))
+    t = np.linspace(-0.5, 0.5, n, dtype=np.float32)
+    pts = np.stack([cx + t * length * dx, cy + t * length * dy], 1).astype(np.float32)
+    w0, w1 = rng.uniform(1.5, 4.5), rng.uniform(0.6, 1.5)
+    dist, seg = polyline_distance(h, w, pts, max(w0, w1) + 2)
+    width = w0 + (w1 - w0) * (seg.astype(np.float32) / max(1, n - 2))
+    a = np.clip((width / 2 + 0.5 - dist), 0, 1) * rng.uniform(0.7, 1.0)
+    g = _grid(h, w).reshape(h, w, 2)
+    side = np.sign((g[..., 0] - cx) * -dy + (g[..., 1] - cy) * dx)
+    local = xn.reshape(3, -1).mean(1)  # a mid-tone of the photo's own colour (a near-black line is a scratch's look)
+    base = np.clip(local * rng.uniform(0.35, 0.8) if rng.random() < 0.6 else local + rng.uniform(0.1, 0.35), 0, 1)
+    lit = np.clip(base + rng.uniform(0.08, 0.3), 0, 1)
+    col = np.where(side[None] > 0, lit[:, None, None], base[:, None, None])
+    return xn * (1 - a[None]) + col * a[None]
+
+
+def _blob(xn: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Small saturated objects (2-14 px), some with a bright highlight: a ribbon, a flower, an umbrella, a toy."""
+    _, h, w = xn.shape
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(rng.randint(1, 5)):
+        hue = rng.uniform(0, 1)
+        rgb = np.array([max(0.0, min(1.0, abs((hue * 6 + k) % 6 - 3) - 1)) for k in (0, 4, 2)], np.float32)
+        col = np.clip(rgb * rng.uniform(0.5, 1.0) + rng.uniform(0, 0.25), 0, 1)
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        r, e, t = rng.uniform(1.0, 7.0), rng.uniform(0.4, 1.0), rng.uniform(0, math.pi)
+        dx, dy = xs + 0.5 - cx, ys + 0.5 - cy
+        u = dx * math.cos(t) + dy * math.sin(t)
+        v = (-dx * math.sin(t) + dy * math.cos(t)) / e
+        a = np.clip(r + 0.5 - np.sqrt(u * u + v * v), 0, 1) * rng.uniform(0.8, 1.0)
+        xn = xn * (1 - a[None]) + col[:, None, None] * a[None]
+        if rng.random() < 0.5:  # its highlight: a small bright spot on the object, the object's hue washed out
+            hr = max(0.6, r * rng.uniform(0.2, 0.4))
+            hx, hy = cx + rng.uniform(-0.4, 0.4) * r, cy + rng.uniform(-0.4, 0.4) * r
+            ha = np.clip(hr + 0.5 - np.sqrt((xs + 0.5 - hx) ** 2 + (ys + 0.5 - hy) ** 2), 0, 1) * a
+            hcol = np.clip(col + rng.uniform(0.4, 0.8), 0, 1)
+            xn = xn * (1 - ha[None]) + hcol[:, None, None] * ha[None]
+    return xn
+
+
+def photo_lines(x: torch.Tensor, rng: random.Random, negatives: str = "v2") -> torch.Tensor:
     """Thin structures that belong to the photo, never damage: wires and branches (single lines, straight or gently
     curved), window frames, fences and sails (parallel lines and grids), lettering (rows of short strokes), and
-    glints (small bright spots in a cluster), in colours taken from the photo."""
+    glints (small bright spots in a cluster), in colours taken from the photo; with negatives "v3" also poles and
+    spires and small saturated objects (NEGATIVES)."""
     xn = x.numpy().copy()
     _, h, w = xn.shape
     size = max(h, w)
     for _ in range(rng.randint(1, 3)):
-        kind = rng.choice(["wire", "wire", "grid", "text", "glints"])
+        kind = rng.choice(NEGATIVES[negatives])
+        if kind == "pole":
+            xn = _pole(xn, rng)
+            continue
+        if kind == "blob":
+            xn = _blob(xn, rng)
+            continue
         col = _local_colour(xn, rng)
         if kind == "wire":
             straight = rng.random() < 0.6
@@ -350,15 +414,16 @@ def scan(x: torch.Tensor, rng: random.Random) -> torch.Tensor:
     return x
 
 
-def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lines: float = 0.3) -> tuple:
+def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lines: float = 0.3,
+           negatives: str = "v2") -> tuple:
     """One training sample from a clean crop [3, H, W]: (input, target, alpha). input = the damaged scan; target = the
     same print without damage (what the fill should give back); alpha = the damage's coverage (0 for a clean one)."""
     x = clean
     if rng.random() < p_lines:
-        x = photo_lines(x, rng)
+        x = photo_lines(x, rng, negatives)
     x = photo_like(x, rng)
     if rng.random() < p_lines * 0.4:  # some of the photo's own structures as crisp as damage (a sharp print)
-        x = photo_lines(x, rng)
+        x = photo_lines(x, rng, negatives)
     if rng.random() < p_clean:
         alpha = torch.zeros(1, *x.shape[1:])
         damaged = x
