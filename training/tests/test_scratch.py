@@ -17,7 +17,8 @@ from revive_train.ort import run_ort_node  # noqa: E402
 from revive_train.onnx_export import export_onnx  # noqa: E402
 from revive_train.scratch import (ScratchDetector, ScratchFill, damage_target, fill_mask, gmac_per_mp,  # noqa: E402
                                   push_pull)
-from revive_train.scratch_damage import KINDS, damage, photo_lines, polyline_distance, sample  # noqa: E402
+from revive_train.scratch_damage import (KINDS, NEGATIVES, _blob, _pole, damage, photo_lines,  # noqa: E402
+                                         polyline_distance, sample)
 
 
 def photo(seed=0, h=96, w=128):
@@ -56,6 +57,23 @@ def test_photo_lines_are_part_of_the_photo_not_of_the_mask():
     assert max(changed) > 0.1
     inp, target, alpha = sample(x, random.Random(4), p_clean=1.0, p_lines=1.0)
     assert float(alpha.max()) == 0.0  # a clean sample: whatever lines it has, nothing is damage
+
+
+def test_negatives_v3_draw_poles_and_small_objects_in_the_photo_never_in_the_mask():
+    x = photo(5, 128, 128)
+    for fn in (_pole, _blob):
+        drawn = [np.abs(fn(x.numpy().copy(), random.Random(s)) - x.numpy()) for s in range(8)]
+        assert sum(float(d.max()) > 0.1 for d in drawn) >= 6, fn.__name__
+        # small things: a pole or a few objects, never most of the frame
+        assert max(float((d.max(0) > 0.02).mean()) for d in drawn) < 0.25, fn.__name__
+        assert all(0 <= float(y.min()) and float(y.max()) <= 1
+                   for y in (fn(x.numpy().copy(), random.Random(s)) for s in range(4)))
+    assert set(NEGATIVES["v2"]) < set(NEGATIVES["v3"])
+    for s in range(6):
+        inp, target, alpha = sample(x, random.Random(s), p_clean=1.0, p_lines=1.0, negatives="v3")
+        assert float(alpha.max()) == 0.0 and inp.shape == target.shape
+    # the v2 configs draw what they drew (a run resumed across this change sees the same batches)
+    assert torch.equal(photo_lines(x, random.Random(7)), photo_lines(x, random.Random(7), "v2"))
 
 
 def test_polyline_distance_is_exact_on_a_segment():
