@@ -18,6 +18,8 @@ Seeded sets, written as 8-bit PNG under ~/.cache/revive/tone_eval (rebuilt when 
 - cost: a 12 MP photo (old-photos/d.png enlarged) through the whole restore: the tone stage's own time
   (its --json `tone.ms`) against the photo's whole restore time, same run;
 - the eight real old photos (old-photos/), before and after the whole restore, with crops.
+Every run passes --tone explicitly (1, or 0 for the restorer alone), whatever the app's default; the tone stage alone
+is --strength 0 --scratches off; the whole restore has the scratch stage at its default.
 Writes <out>/tone_metrics.json and <out>/tone/*.png.
 """
 import argparse
@@ -103,6 +105,12 @@ def run_cli(inputs: list, out: Path, models_dir: Path, *flags) -> dict:
     if out.exists():
         shutil.rmtree(out)
     env = dict(os.environ, REVIVE_MODELS_DIR=str(models_dir))
+    # what is measured does not hang on the app's defaults: the stage on in full unless a run says otherwise, and
+    # "the tone stage alone" (--strength 0) without the scratch stage either
+    if "--tone" not in flags:
+        flags = ("--tone", "1", *flags)
+    if "--strength" in flags and flags[flags.index("--strength") + 1] == "0" and "--scratches" not in flags:
+        flags = (*flags, "--scratches", "off")
     cmd = ["node", str(CLI), "restore", *inputs, "--out", str(out), "--format", "png", "--json", *flags]
     res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(ROOT))
     lines = [json.loads(l) for l in res.stdout.splitlines() if l.startswith("{")]
@@ -207,6 +215,8 @@ def main():
     res, ins = {}, lambda k: [i for _, i, _ in sets[k]]
 
     def run(key, set_name, *flags):
+        if key.endswith("_restorer"):
+            flags = ("--tone", "0", *flags)
         o = work / key
         if args.reuse and key in REUSABLE and all(out_path(o, i).exists() for i in ins(set_name)):
             print(f"{key}: reused", flush=True)
@@ -218,7 +228,7 @@ def main():
     if args.only:
         for key in args.only.split(","):
             set_name = key.split("_")[0]
-            run(key, set_name, *(["--tone", "0"] if key.endswith("_restorer") else []))
+            run(key, set_name)
         return
     # print damage only: the tone stage alone
     o_print_tone, l_print = run("print_tone", "print", "--strength", "0")
@@ -229,7 +239,7 @@ def main():
     sets["old_w"], sets["clean_w"] = sets["old"][:nw], sets["clean"][:nw]
     o_old_tone, _ = run("old_tone", "old", "--strength", "0")
     o_old_all, l_old = run("old_all", "old_w")
-    o_old_rest, _ = run("old_restorer", "old")
+    o_old_rest, _ = run("old_restorer", "old_w")  # only the first nw are scored
     res["old"] = {"input": stats(psnrs(sets["old"])), "tone_stage": stats(psnrs(sets["old"], o_old_tone)),
                   "oracle_affine": stats(oracle(sets["old"])),
                   f"first_{nw}": {"input": stats(psnrs(sets["old_w"])),
@@ -240,7 +250,7 @@ def main():
     # clean photos
     o_cl_tone, l_clean = run("clean_tone", "clean", "--strength", "0")
     o_cl_all, _ = run("clean_all", "clean_w")
-    o_cl_rest, _ = run("clean_restorer", "clean")
+    o_cl_rest, _ = run("clean_restorer", "clean_w")
     res["clean"] = {"tone_stage": stats(psnrs(sets["clean"], o_cl_tone)),
                     "tone_applied": stats([l["tone"]["applied"] for l in l_clean.values()]),
                     "tone_applied_per_photo": {Path(k).stem: l["tone"]["applied"] for k, l in l_clean.items()},
