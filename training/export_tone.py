@@ -120,10 +120,12 @@ def main():
     ap.add_argument("--metrics", default="", help="JSON from eval_tone.py, recorded in the entry")
     ap.add_argument("--models-dir", default=str(MODELS), help="where the ONNX and the manifest entry go (a candidate"
                     " folder to evaluate before shipping: see eval_tone.py --models-dir)")
+    ap.add_argument("--clean-floor", type=float, default=50.0, help="the gate keeps the clean training thumbnails' mean"
+                    " PSNR at or above this (choose_gate)")
     args = ap.parse_args()
 
     net, ck, cfg = load_run(args.run)
-    gate = choose_gate(net, cfg)
+    gate = choose_gate(net, cfg, clean_floor=args.clean_floor)
     print(f"gate {gate}", flush=True)
     g = (gate["lo"], gate["hi"])
     path = Path(args.models_dir) / f"{args.id}.onnx"
