@@ -196,9 +196,11 @@ describe('EngineService: restore and refine share one gate', () => {
       settings: { device: 'cpu', strength: 1, format: 'png', quality: 90 },
     });
     await expect.poll(() => events.some((e) => e.jobId === jobId && e.type === 'file-start')).toBe(true);
+    // the file reaches the gate after its decode (no fixed wait: on a loaded machine that takes its time) and stays
+    await expect.poll(() => service.gate.waiting).toBe(1);
     await new Promise((r) => setTimeout(r, 50));
-    expect(events.some((e) => e.jobId === jobId && e.type === 'file-done')).toBe(false);
     expect(service.gate.waiting).toBe(1);
+    expect(events.some((e) => e.jobId === jobId && e.type === 'file-done')).toBe(false);
     // the file says what it waits for (the app shows "Waiting for the refine to finish…", not "Restoring… 5%")
     expect(events.filter((e) => e.jobId === jobId && e.type === 'file-waiting')).toEqual([
       { type: 'file-waiting', jobId, index: 0, behind: 'refine' },
