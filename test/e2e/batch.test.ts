@@ -44,7 +44,7 @@ describe('batch a folder', () => {
     app.nextFolder = out;
     await page.getByTestId('choose-out').click();
     await expect.poll(() => page.getByTestId('out-dir').textContent()).toMatch(/restored$/);
-    expect((await app.engine.getSettings()).outDir).toBe(out); // saved
+    await expect.poll(async () => (await app.engine.getSettings()).outDir).toBe(out); // saved (the reply follows the page's own update)
 
     // the folder: all four image files are listed (the .txt is not)
     await app.drop([photos]);

@@ -72,7 +72,7 @@ describe('colour & fading', () => {
 
     // no new engine job: the only restore request is the first one, and the setting was saved
     expect(starts()).toBe(1);
-    expect(app.calls.some((c) => c.method === 'setSettings' && JSON.stringify(c.args).includes('toneStrength'))).toBe(true);
+    await expect.poll(() => app.calls.some((c) => c.method === 'setSettings' && JSON.stringify(c.args).includes('toneStrength'))).toBe(true);
     expect(app.problems).toEqual([]);
   }, 240_000);
 });
