@@ -188,7 +188,8 @@ describe('the app as people use it', () => {
 
   it('keyboard: add photos and a folder, arrows in the list, Delete removes, Escape cancels a running restore', async () => {
     const { page } = app;
-    const chooser = page.waitForEvent('filechooser');
+    await page.locator('body').click({ position: { x: 5, y: 5 } }); // the window has the keyboard (not a control)
+    const chooser = page.waitForEvent('filechooser', { timeout: 10_000 });
     await page.keyboard.press('Control+o');
     expect((await chooser).isMultiple()).toBe(true);
     app.nextFolder = null; // the person closes the folder dialog
