@@ -39,7 +39,7 @@ def test_tone_defaults_are_what_the_script_assumed_and_it_has_no_crop():
 
 def test_the_live_diffusion_keys_are_valid():
     cfg = load_config(CFG / "diffusion_cpu.json", DiffusionConfig)
-    assert cfg.init == "training/weights/diffusion_cpu_ema.pt"
+    assert cfg.init == "training/weights/diffusion_cpu_run_ema.pt"
     assert (CFG.parents[1] / cfg.init).is_file()  # the run's kept EMA, committed: a fresh machine continues from it
     assert (cfg.min_snr_gamma, cfg.t_focus, cfg.color_jitter) == (5.0, [150, 700, 0.3], 0.05)
 
