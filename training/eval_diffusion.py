@@ -90,6 +90,9 @@ def main():
     ap.add_argument("--baseline", default=str(ROOT / "training/weights/diffusion_cpu_ema.pt"),
                     help="the shipped prior's weights to compare with (default: training/weights/)")
     ap.add_argument("--n-recon", type=int, default=12, help="CBSD68 images for the SDEdit reconstruction")
+    ap.add_argument("--samples-only", action="store_true",
+                    help="a quick look at a checkpoint during a run: only the candidate's release check "
+                         "(unconditional samples against natural crops), printed; nothing written to docs/")
     args = ap.parse_args()
     cfg = load_config(args.config, DiffusionConfig)
     setup_torch(cfg)
@@ -100,6 +103,17 @@ def main():
     base, bck = load_ema(Path(args.baseline), UNet)
     step, bstep = ck.get("step", 0), bck.get("step", 0)
     models = {"shipped": base, "candidate": cand}
+    if args.samples_only:
+        nat = {64: image_stats(natural_crops(64, 136)), 256: image_stats(natural_crops(256, 68))}
+        out = {"step": step}
+        for eta in (0.0, 1.0):
+            g = torch.Generator().manual_seed(5)
+            with torch.no_grad():
+                s64, s256 = sample_stats(cand, sched, g, 16, 64, eta), sample_stats(cand, sched, g, 4, 256, eta)
+            out[f"eta{eta:g}"] = {str(k): {**image_stats(x), **within(image_stats(x), nat[k])}
+                                  for k, x in ((64, s64), (256, s256))}
+        print(json.dumps(out, indent=1))
+        return
     report = {"step": step, "baseline_step": bstep, "date": time.strftime("%Y-%m-%d"),
               "machine": platform.processor() or platform.machine()}
 
@@ -155,7 +169,7 @@ def main():
 
     # 4. speed and cost
     manifest = json.loads((MODELS / "manifest.json").read_text())
-    entry = next(m for m in manifest["models"] if m["kind"] == "diffusion" and m["id"] == cfg.run.replace("_", "-"))
+    entry = next(m for m in manifest["models"] if m["id"] == manifest["default_diffusion"])  # the shipped graph
     report["onnx_512"] = onnx_speed(MODELS / entry["file"])
     report["gmac_512"] = count_macs(cand, 512, 512) / 1e9
     report["params"] = sum(p.numel() for p in cand.parameters())

@@ -24,7 +24,7 @@ import torch
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "training"))
-import build_valset  # noqa: E402
+from revive_train import valset as build_valset  # noqa: E402
 from eval_restorer import ort_batch, q8  # noqa: E402
 from revive_train.data import TRAIN_FOLDERS, CropSampler, list_images, load_rgb  # noqa: E402
 from revive_train.degrade import add_gaussian, degrade  # noqa: E402
@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="first N validation images only")
     ap.add_argument("--variants", default="", help="comma list of variants to evaluate (default: all)")
     ap.add_argument("--out", default=str(ROOT / "bench" / ".tmp" / "restore" / "int8"))
+    ap.add_argument("--install", default="", help="a variant to ship: copied to models/<id>.int8.onnx and listed as "
+                    "the model's cpu_int8 in models/manifest.json with the measures of this run")
     a = ap.parse_args()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +89,11 @@ def main():
             sh(sys.executable, HERE / "qdq_onnx.py", fused, v, "--ranges", ranges, "--range-kind", kind,
                *(["--float-ends"] if ends else []))
             variants[name] = v
+    # 7-bit weights (reduce_range): safe from the saturation of u8s8 kernels on x86 CPUs without VNNI
+    v = out / "int8-quantile-float-ends-w7.onnx"
+    sh(sys.executable, HERE / "qdq_onnx.py", fused, v, "--ranges", ranges, "--range-kind", "quantile", "--float-ends",
+       "--weight-bits", "7")
+    variants["int8-quantile-float-ends-w7"] = v
 
     if a.variants:
         keep = {"shipped", *a.variants.split(",")}
@@ -114,13 +121,48 @@ def main():
         if ref_val is None:
             ref_val, ref_25 = ys, zs
         else:
-            r["max_abs_diff_vs_shipped"] = float(max((y - s).abs().max() for y, s in zip(ys + zs, ref_val + ref_25)))
+            pairs = list(zip(ys + zs, ref_val + ref_25))
+            r["max_abs_diff_vs_shipped"] = float(max((y - s).abs().max() for y, s in pairs))
+            # how close to the float32 model a person would see it: 8-bit outputs compared with each other
+            fid = [psnr(q8(y), q8(s)) for y, s in pairs]
+            r["psnr_to_shipped_mean"] = float(np.mean(fid))
+            r["psnr_to_shipped_min"] = float(np.min(fid))
+            off = [((q8(y) - q8(s)).abs() * 255 > 2.5).float().mean().item() for y, s in pairs]
+            r["share_over_2_levels"] = float(np.mean(off))
             r["val_psnr_change_db"] = r["val_psnr"] - res["variants"]["shipped"]["val_psnr"]
             r["sigma25_psnr_change_db"] = r["cbsd68_sigma25_psnr"] - res["variants"]["shipped"]["cbsd68_sigma25_psnr"]
         res["variants"][name] = r
         print(name, json.dumps(r), file=sys.stderr)
     (out / "quality.json").write_text(json.dumps(res, indent=1))
     print(json.dumps(res, indent=1))
+    if a.install:
+        install(shipped, variants[a.install], a.install, res)
+
+
+def install(shipped: Path, variant: Path, name: str, res: dict):
+    """Ship a variant as the model's CPU int8 copy: models/<id>.int8.onnx, listed in the manifest entry's cpu_int8."""
+    import shutil
+    from revive_train.onnx_export import sha256, update_manifest
+    models = ROOT / "models"
+    m = json.loads((models / "manifest.json").read_text())
+    entry = next(e for e in m["models"] if e["file"] == shipped.name)
+    if entry["sha256"] != sha256(shipped):
+        raise SystemExit(f"{shipped} is not the file the manifest lists for {entry['id']}")
+    dst = models / f"{entry['id']}.int8.onnx"
+    shutil.copyfile(variant, dst)
+    r = res["variants"][name]
+    if min(r["val_psnr_change_db"], r["sigma25_psnr_change_db"]) < -0.1:
+        raise SystemExit(f"{name} loses more than 0.1 dB ({r['val_psnr_change_db']:+.3f} / "
+                         f"{r['sigma25_psnr_change_db']:+.3f}): not installed")
+    entry["cpu_int8"] = {
+        "file": dst.name, "sha256": sha256(dst), "bytes": dst.stat().st_size,
+        "metrics": {"variant": name, "date": res["date"], "calibration_crops": res["calibration_crops"],
+                    **{k: r[k] for k in ("val_psnr", "cbsd68_sigma25_psnr", "val_psnr_change_db",
+                                         "sigma25_psnr_change_db", "max_abs_diff_vs_shipped", "psnr_to_shipped_mean",
+                                         "psnr_to_shipped_min", "share_over_2_levels")}},
+    }
+    update_manifest(entry)
+    print(f"installed {dst.name} as the cpu_int8 copy of {entry['id']}", file=sys.stderr)
 
 
 if __name__ == "__main__":

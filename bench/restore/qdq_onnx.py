@@ -44,6 +44,9 @@ def main():
     ap.add_argument("--fixed-range", type=float)
     ap.add_argument("--calibration-model", action="store_true")
     ap.add_argument("--float-ends", action="store_true", help="keep the first and the last Conv in float32")
+    ap.add_argument("--weight-bits", type=int, default=8, choices=[7, 8],
+                    help="7: weights in [-63, 63] (onnxruntime's reduce_range), so the u8s8 kernels of x86 CPUs "
+                         "without VNNI (VPMADDUBSW, 16-bit sums) cannot saturate")
     ap.add_argument("--range-kind", default="minmax", choices=["minmax", "quantile"],
                     help="from --ranges: min/max, or the 0.01 %% / 99.99 %% quantiles")
     a = ap.parse_args()
@@ -86,8 +89,9 @@ def main():
         x = conv.input[0]
         dx, sx = qdq(x)
         w = numpy_helper.to_array(inits[conv.input[1]]).astype(np.float32)
-        sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-8) / 127.0
-        wq = np.clip(np.round(w / sw.reshape(-1, 1, 1, 1)), -127, 127).astype(np.int8)
+        qmax = 127 if a.weight_bits == 8 else 63
+        sw = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-8) / qmax
+        wq = np.clip(np.round(w / sw.reshape(-1, 1, 1, 1)), -qmax, qmax).astype(np.int8)
         wn = conv.input[1] + "__i8"
         new_inits += [
             numpy_helper.from_array(wq, wn),

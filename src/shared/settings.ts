@@ -24,6 +24,8 @@ export interface Settings {
   /** The scratches & dust stage: on or off, and how readily a mark counts as damage (RANGES.scratchSensitivity). */
   scratches: boolean;
   scratchSensitivity: number;
+  /** Noise & grain: add back clean grain matched to what the network removed, so a print need not look plastic. */
+  keepGrain: boolean;
   /** Restoring a photo again whose result is already there: ask (once), or the answer given. */
   restoreAgain: RestoreAgain;
   /** The look: follow the system's light or dark, or always one. */
@@ -49,6 +51,7 @@ export const DEFAULT_SETTINGS: Settings = {
   toneMode: 'auto',
   scratches: true,
   scratchSensitivity: RANGES.scratchSensitivity.default,
+  keepGrain: false,
   restoreAgain: 'ask',
   theme: 'system',
 };
@@ -75,6 +78,7 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     toneMode: TONE_MODES.includes(r.toneMode as ToneMode) ? (r.toneMode as ToneMode) : base.toneMode,
     scratches: typeof r.scratches === 'boolean' ? r.scratches : base.scratches,
     scratchSensitivity: clampTo(RANGES.scratchSensitivity, r.scratchSensitivity, base.scratchSensitivity),
+    keepGrain: typeof r.keepGrain === 'boolean' ? r.keepGrain : base.keepGrain,
     restoreAgain: RESTORE_AGAIN.includes(r.restoreAgain as RestoreAgain) ? (r.restoreAgain as RestoreAgain) : base.restoreAgain,
     theme: THEMES.includes(r.theme as Theme) ? (r.theme as Theme) : base.theme,
   };
@@ -110,6 +114,7 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     stages: {
       tone: { strength: s.toneStrength, mode: s.toneMode },
       scratches: { enabled: s.scratches, sensitivity: s.scratchSensitivity },
+      ...(s.keepGrain ? { local: { keepGrain: true } } : {}),
     },
   };
 }

@@ -20,6 +20,10 @@ export interface ProviderReport {
   fallbacks: { provider: Provider; reason: string }[];
   /** The GPU that WebGPU runs on, when used (e.g. "NVIDIA GPU (NVIDIA Vulkan driver)"). */
   adapter?: string;
+  /** int8 when the CPU ran the model's quantised copy; absent = float32. */
+  precision?: 'int8';
+  /** Why the quantised copy was not used although one ships (its file missing or damaged). */
+  precisionNote?: string;
 }
 
 export interface RestoreSettings {
@@ -65,6 +69,8 @@ export interface StageSettings {
   saveMask?: string;
   /** The scratch stage's fill model (the detector is modelId). */
   fillModelId?: string;
+  /** The local network: add back clean grain matched to the grain it removed ("Keep film grain", src/core/restore/grain.ts). */
+  keepGrain?: boolean;
 }
 
 /** What a stage computed once for a photo and the app may re-apply (plain JSON data, e.g. a colour mapping). */
@@ -174,7 +180,22 @@ export interface ManifestModelBase {
   gmac_per_mp: number;
   devices?: Device[]; // devices this variant is meant for (the app picks by device); absent = all
   metrics?: Record<string, unknown>;
+  /**
+   * A quantised copy for the CPU provider (int8 convolutions, 7-bit weights; onnxruntime uses VNNI where the CPU has
+   * it): the CPU runs it unless exact float32 arithmetic is asked for; GPUs always run `file`.
+   */
+  cpu_int8?: QuantisedCopy;
 }
+
+export interface QuantisedCopy {
+  file: string; // relative to the manifest's folder
+  sha256: string;
+  bytes: number;
+  metrics?: Record<string, unknown>;
+}
+
+/** `fast`: the CPU runs a model's int8 copy where one ships; `exact`: float32 everywhere. */
+export type Precision = 'fast' | 'exact';
 
 export interface RestoreModel extends ManifestModelBase {
   kind: 'restore';

@@ -188,7 +188,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     const f = `${field}.${name}`;
     c.id(name, `${field} (a stage name)`);
     // a stage's mask files (mask, saveMask) are the CLI's: the page never names files for the engine to read or write
-    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId']);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId', 'keepGrain']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
     if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
@@ -196,6 +196,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     if (o.mode !== undefined) s.mode = c.oneOf<ToneMode>(o.mode, `${f}.mode`, TONE_MODES);
     if (o.sensitivity !== undefined) s.sensitivity = c.range(o.sensitivity, `${f}.sensitivity`, RANGES.scratchSensitivity);
     if (o.fillModelId !== undefined) s.fillModelId = c.id(o.fillModelId, `${f}.fillModelId`, MODEL_ID_RE);
+    if (o.keepGrain !== undefined) s.keepGrain = c.boolean(o.keepGrain, `${f}.keepGrain`);
     out[name] = s;
   }
   return out;

@@ -87,6 +87,9 @@ describe('revive restore: usage errors exit 2', () => {
     [['restore', 'x.jpg', '--out', 'o', '--shard', '4/4'], /--shard must be K\/N with 0 <= K < N/],
     [['restore', 'x.jpg', '--out', 'o', '--shard', '1'], /--shard must be K\/N/],
     [['restore', 'x.jpg', '--out', 'o', '--shard', '0/0'], /--shard must be K\/N/],
+    [['restore', 'x.jpg', '--out', 'o', '--precision', 'fp16'], /--precision must be fast or exact/],
+    [['restore', 'x.jpg', '--out', 'o', '--noise', '0.5', '--strength', '0.5'], /give --noise or --strength, not both/],
+    [['restore', 'x.jpg', '--out', 'o', '--noise', '1.5'], /--noise must be a number from 0 to 1/],
   ];
   for (const [argv, msg] of cases) {
     it(argv.slice(1).join(' '), async () => {
@@ -117,8 +120,14 @@ describe('revive restore: usage errors exit 2', () => {
       },
       json: true,
       threads: 0,
+      precision: 'fast',
       shard: { index: 2, count: 5 },
     });
+    const b = parseRestoreArgs(['p', '-o', 'o', '--noise', '0.4', '--keep-grain', '--precision', 'exact'], '/b');
+    expect(b.settings.strength).toBe(0.4);
+    expect(b.settings.stages?.local).toEqual({ keepGrain: true });
+    expect(b.precision).toBe('exact');
+    expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages?.local).toBeUndefined();
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b')).toMatchObject({ settings: { existing: 'skip' }, shard: undefined });
   });
 

@@ -17,6 +17,15 @@ describe('format', () => {
   it('names the processor and why a faster one was not used', () => {
     expect(describeProvider(null)).toEqual({ label: 'not started yet', detail: null });
     expect(describeProvider({ requested: 'auto', used: 'cuda', fallbacks: [] })).toEqual({ label: 'on your NVIDIA GPU', detail: null });
+    expect(describeProvider({ requested: 'auto', used: 'cpu', fallbacks: [], precision: 'int8' })).toEqual({ label: 'on the processor', detail: null });
+    expect(
+      describeProvider({
+        requested: 'cpu',
+        used: 'cpu',
+        fallbacks: [],
+        precisionNote: 'the int8 copy was not used: Model file models/x.int8.onnx is damaged (checksum mismatch). Reinstall Revive.',
+      }).detail,
+    ).toBe('The quicker processor copy of the model was not used (Model file models/x.int8.onnx is damaged (checksum mismatch). Reinstall Revive.)');
     // a machine without an NVIDIA GPU hears nothing about CUDA (issue 15)
     expect(
       describeProvider({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -145,6 +146,88 @@ describe('SessionCache', () => {
     };
     const cache = new SessionCache();
     await expect(cache.get(dir, e, 'cpu')).rejects.toThrow(/^Model file models\/bogus\.onnx could not be loaded: /);
+  });
+});
+
+describe('the CPU\'s int8 copy (manifest cpu_int8)', () => {
+  const base = restoreEntry();
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  /** A models folder whose restore-fixture lists restore-fixture-unet's file as its int8 copy (any valid ONNX will do). */
+  function withCopy(name: string, damage = false): { dir: string; entry: RestoreModel } {
+    const dir = copyFixtureModels(path.join(tmp, name));
+    const copy = fs.readFileSync(path.join(dir, restoreEntry('restore-fixture-unet').file));
+    fs.writeFileSync(path.join(dir, 'fixture.int8.onnx'), copy);
+    if (damage) fs.writeFileSync(path.join(dir, 'fixture.int8.onnx'), Buffer.concat([copy, Buffer.from('x')]));
+    return { dir, entry: { ...base, cpu_int8: { file: 'fixture.int8.onnx', sha256: sha(copy), bytes: copy.length } } };
+  }
+  const loads: string[] = [];
+  const factory: SessionFactory = async (file, provider) => {
+    loads.push(`${provider}:${path.basename(file)}`);
+    // every provider runs on the CPU here: what matters is which file each is given
+    return ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+  };
+
+  it('the CPU runs the int8 copy by default and says so; exact precision runs float32', async () => {
+    const { dir, entry } = withCopy('int8');
+    loads.length = 0;
+    const fast = new SessionCache({ factory, platform: 'linux', probe: () => 'no GPU here' });
+    const r = await fast.get(dir, entry, 'cpu');
+    expect(path.basename(r.file)).toBe('fixture.int8.onnx');
+    expect(r.report).toMatchObject({ used: 'cpu', precision: 'int8' });
+    expect(describeReport(r.report)).toMatch(/^using CPU with int8 arithmetic \(requested: cpu\)/);
+    expect((await fast.get(dir, entry, 'auto')).session).toBe(r.session); // reused
+    const exact = new SessionCache({ factory, platform: 'linux', probe: () => 'no GPU here', precision: 'exact' });
+    const e = await exact.get(dir, entry, 'cpu');
+    expect(path.basename(e.file)).toBe(entry.file);
+    expect(e.report.precision).toBeUndefined();
+    expect(loads).toEqual(['cpu:fixture.int8.onnx', `cpu:${entry.file}`]);
+    // the outputs differ: two different files really ran
+    expect(Array.from(await runOnce(r.session))).not.toEqual(Array.from(await runOnce(e.session)));
+    await fast.dispose();
+    await exact.dispose();
+  });
+
+  it('a GPU runs the float32 file, never the int8 copy', async () => {
+    const { dir, entry } = withCopy('int8-gpu');
+    loads.length = 0;
+    const cache = new SessionCache({ factory, platform: 'linux', probe: () => null });
+    const r = await cache.get(dir, entry, 'webgpu');
+    expect(r.provider).toBe('webgpu');
+    expect(path.basename(r.file)).toBe(entry.file);
+    expect(r.report.precision).toBeUndefined();
+    expect(loads).toEqual([`webgpu:${entry.file}`]);
+    await cache.dispose();
+  });
+
+  it('a damaged int8 copy is not used: float32 runs and the report says why', async () => {
+    const { dir, entry } = withCopy('int8-damaged', true);
+    const cache = new SessionCache({ factory, platform: 'linux', probe: () => 'no GPU here' });
+    const r = await cache.get(dir, entry, 'cpu');
+    expect(path.basename(r.file)).toBe(entry.file);
+    expect(r.report.precision).toBeUndefined();
+    expect(r.report.precisionNote).toMatch(/int8 copy was not used: Model file models\/fixture\.int8\.onnx is damaged/);
+    expect(describeReport(r.report)).toMatch(/using CPU \(requested: cpu\); the int8 copy was not used/);
+    await cache.dispose();
+  });
+
+  it('an int8 copy that does not load falls back to float32 once, and is not retried', async () => {
+    const { dir, entry } = withCopy('int8-noload');
+    loads.length = 0;
+    const failing: SessionFactory = async (file, provider, opts) => {
+      if (file.endsWith('.int8.onnx')) {
+        loads.push('int8-failed');
+        throw new Error('Could not find an implementation for QLinearConv(10) node');
+      }
+      return factory(file, provider, opts);
+    };
+    const cache = new SessionCache({ factory: failing, platform: 'linux', probe: () => 'no GPU here' });
+    const r1 = await cache.get(dir, entry, 'cpu');
+    const r2 = await cache.get(dir, entry, 'cpu');
+    expect(path.basename(r1.file)).toBe(entry.file);
+    expect(r1.report.precisionNote).toMatch(/could not be loaded \(Could not find an implementation for QLinearConv\(10\) node\); using float32/);
+    expect(r2.report.precisionNote).toBe(r1.report.precisionNote);
+    expect(loads).toEqual(['int8-failed', `cpu:${entry.file}`]);
+    await cache.dispose();
   });
 });
 

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Device, ManifestModel, Provider, ProviderReport } from '../../shared/types';
+import type { Device, ManifestModel, Precision, Provider, ProviderReport } from '../../shared/types';
 import { displayName, ModelError, verifyModel } from '../models/manifest';
 import { type AdapterSurvey, webgpuAdapter } from './adapter';
 
@@ -144,6 +144,8 @@ function firstLine(msg: string): string {
 export interface SessionOptions {
   /** intra-op threads; 0 or absent = onnxruntime's default (all cores). */
   threads?: number;
+  /** `fast` (default): the CPU runs a model's int8 copy (manifest `cpu_int8`) where one ships; `exact`: float32. */
+  precision?: Precision;
 }
 
 export type SessionFactory = (file: string, provider: Provider, opts: SessionOptions) => Promise<ort.InferenceSession>;
@@ -197,7 +199,7 @@ export class SessionCache {
     } = {},
   ) {
     this.factory = opts.factory ?? ortFactory;
-    this.options = { threads: opts.threads ?? 0 };
+    this.options = { threads: opts.threads ?? 0, precision: opts.precision ?? 'fast' };
     this.platform = opts.platform ?? process.platform;
     this.adapter = opts.adapter ?? webgpuAdapter;
     this.probe =
@@ -215,6 +217,10 @@ export class SessionCache {
           report.fallbacks.push({ provider, reason: known });
           continue;
         }
+      }
+      if (provider === 'cpu' && entry.cpu_int8 && this.options.precision !== 'exact') {
+        const q = await this.quantised(dir, entry, report);
+        if (q) return q;
       }
       let p = this.sessions.get(key);
       if (!p) {
@@ -244,6 +250,45 @@ export class SessionCache {
     throw new Error('unreachable: cpu is always tried');
   }
 
+  /**
+   * The CPU session of the model's int8 copy, or null (with the reason in report.precisionNote) when its file is
+   * missing, damaged or does not load: the float32 model then runs, so a broken copy never fails a photo.
+   */
+  private async quantised(dir: string, entry: ManifestModel, report: ProviderReport): Promise<CachedSession | null> {
+    const copy = entry.cpu_int8!;
+    let file: string;
+    try {
+      file = await verifyModel(dir, copy);
+    } catch (e) {
+      report.precisionNote = `the int8 copy was not used: ${(e as Error).message}`;
+      return null;
+    }
+    const key = `${file}\u0000cpu`;
+    const known = this.failed.get(key);
+    if (known) {
+      report.precisionNote = known;
+      return null;
+    }
+    let p = this.sessions.get(key);
+    if (!p) {
+      p = this.factory(file, 'cpu', this.options);
+      this.created++;
+      this.sessions.set(key, p);
+    }
+    try {
+      const session = await p;
+      report.used = 'cpu';
+      report.precision = 'int8';
+      return { session, report, provider: 'cpu', entry, file };
+    } catch (e) {
+      this.sessions.delete(key);
+      const why = `the int8 copy ${displayName(dir, copy)} could not be loaded (${firstLine((e as Error).message ?? String(e))}); using float32`;
+      this.failed.set(key, why);
+      report.precisionNote = why;
+      return null;
+    }
+  }
+
   /** The largest tile that fitted in the GPU memory of this session's provider (undefined: no limit known). */
   tileLimit(s: CachedSession): number | undefined {
     return this.tileLimits.get(`${s.file}\u0000${s.provider}`);
@@ -265,7 +310,9 @@ export class SessionCache {
 
 /** A one-line description of a provider report for people (CLI stderr, logs). */
 export function describeReport(r: ProviderReport): string {
-  const parts = [`using ${r.used.toUpperCase()}${r.adapter ? ` on ${r.adapter}` : ''} (requested: ${r.requested})`];
+  const prec = r.precision === 'int8' ? ' with int8 arithmetic' : '';
+  const parts = [`using ${r.used.toUpperCase()}${prec}${r.adapter ? ` on ${r.adapter}` : ''} (requested: ${r.requested})`];
+  if (r.precisionNote) parts.push(r.precisionNote);
   for (const f of r.fallbacks) parts.push(`${f.provider.toUpperCase()} not used: ${f.reason}`);
   return parts.join('; ');
 }

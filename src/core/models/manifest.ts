@@ -84,6 +84,13 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (tiled && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
     return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
   }
+  if (m.cpu_int8 !== undefined) {
+    const q = m.cpu_int8 as Record<string, unknown>;
+    if (typeof q !== 'object' || q === null || !isStr(q.file) || path.isAbsolute(q.file) || q.file.split(/[\\/]/).includes('..')) {
+      return `${where} (${m.id}): cpu_int8.file must be a path inside the models folder`;
+    }
+    if (!isStr(q.sha256) || !/^[0-9a-f]{64}$/i.test(q.sha256)) return `${where} (${m.id}): cpu_int8.sha256 must be 64 hex digits`;
+  }
   if (m.kind === 'tone' && (!isNum(m.thumb) || m.thumb < 8 || !isNum(m.knots) || m.knots < 2)) {
     return `${where} (${m.id}): a tone model needs thumb (>= 8) and knots (>= 2)`;
   }

@@ -56,10 +56,11 @@ export function describeProvider(r: ProviderReport | null): { label: string; det
   const place = PLACES[r.used] ?? `on ${r.used}`;
   const label = r.adapter && r.used === 'webgpu' ? `${place} (${r.adapter})` : place;
   const real = r.fallbacks.filter((f) => !ABSENT.test(f.reason));
-  if (real.length === 0) return { label, detail: null };
   const gpu = (p: string) => (p === 'cuda' ? 'Your NVIDIA GPU' : 'Your graphics card');
-  const detail = real.map((f) => `${gpu(f.provider)} was not used: ${f.reason}`).join(' · ');
-  return { label, detail };
+  const notes = real.map((f) => `${gpu(f.provider)} was not used: ${f.reason}`);
+  // the CPU's quick (int8) copy of the model could not be used: the exact one ran, slower
+  if (r.precisionNote) notes.push(`The quicker processor copy of the model was not used (${r.precisionNote.replace(/^the int8 copy (was not used: )?/, '')})`);
+  return { label, detail: notes.length ? notes.join(' · ') : null };
 }
 
 /** Where the next run will go before any has run: a GPU only when this machine has one the engine can try. */
