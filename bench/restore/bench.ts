@@ -61,6 +61,7 @@ async function profileSection(model: RestoreModel, modelsDir: string, ceiling: {
   const threads = Number(opt.threads);
   const load = os.loadavg()[0].toFixed(2);
   const ours = await operatorProfile(path.join(modelsDir, model.file), side, { threads, dir });
+  const int8 = model.cpu_int8 ? await operatorProfile(path.join(modelsDir, model.cpu_int8.file), side, { threads, dir }) : null;
   const peer = opt['no-peer'] ? null : await operatorProfile(PEER, side, { threads, dir });
   const mp = (side * side) / 1e6;
   const gmac = (gmacPerMp: number, ms: number) => +((gmacPerMp * mp) / (ms / 1000)).toFixed(1);
@@ -75,10 +76,20 @@ async function profileSection(model: RestoreModel, modelsDir: string, ceiling: {
     `One ${side}x${side} tile (the model's tile size), CPU provider, graph optimisation "all", threads: ${threads || 'all'}; ` +
       `kernel time per operator type, mean of ${ours.runs} runs after a warm-up (onnxruntime's profiler: enableProfiling).`,
     '',
-    profileTable([{ label: `\`${model.id}\``, p: ours }, ...(peer ? [{ label: 'peer DnCNN', p: peer }] : [])]),
+    profileTable([
+      { label: `\`${model.id}\` float32`, p: ours },
+      ...(int8 ? [{ label: `its int8 copy (the CPU's default)`, p: int8 }] : []),
+      ...(peer ? [{ label: 'peer DnCNN', p: peer }] : []),
+    ]),
     '',
     `- \`${model.id}\`: ${model.gmac_per_mp} GMAC/MP -> ${gmac(model.gmac_per_mp, ours.wallMs)} GMAC/s over the whole run, ` +
       `${gmac(model.gmac_per_mp, conv(ours))} GMAC/s inside its Conv kernels (nearly all its MACs are convolutions).`,
+    ...(int8
+      ? [
+          `- its int8 copy (\`${model.cpu_int8!.file}\`, the same MACs): ${gmac(model.gmac_per_mp, int8.wallMs)} GMAC/s over the whole run, ` +
+            `${(ours.wallMs / int8.wallMs).toFixed(2)}x the float32 graph; its convolutions are QLinearConv (and Conv for the float first and last).`,
+        ]
+      : []),
     ...(peer
       ? [
           `- peer DnCNN: ${peerGmacPerMp.toFixed(0)} GMAC/MP -> ${gmac(peerGmacPerMp, peer.wallMs)} GMAC/s over the whole run, ` +
@@ -122,13 +133,15 @@ interface PhaseResult {
 const IN_TURN = 'CBSD68 (each written before the next)';
 /** The same photo with the scratch stage off: what finding and filling damage adds, in the same run. */
 const NO_SCRATCH = '12 MP photo (scratch stage off)';
+/** The same photo with float32 on the CPU (--precision exact) instead of the models' int8 copies, in the same run. */
+const FLOAT32 = '12 MP photo (float32, --precision exact)';
 
 async function phase(name: string, modelsDir: string, modelId: string, inputs: string[], format: 'same' | 'png'): Promise<PhaseResult> {
   const manifest = await loadManifest(modelsDir);
   const entry = getModel(manifest, modelId, 'restore');
   const outDir = path.join(TMP, `out-${name}`);
   fs.rmSync(outDir, { recursive: true, force: true });
-  const sessions = new SessionCache({ threads: Number(opt.threads) });
+  const sessions = new SessionCache({ threads: Number(opt.threads), precision: name === FLOAT32 ? 'exact' : 'fast' });
   const t: FileTimings[] = [];
   let provider = '';
   const started = performance.now();
@@ -154,7 +167,7 @@ async function phase(name: string, modelsDir: string, modelId: string, inputs: s
       onTimings: (_, x) => t.push(x),
       overlapMaxPixels: name === IN_TURN ? 0 : undefined,
       onEvent: (e) => {
-        if (e.type === 'provider') provider = e.report.used;
+        if (e.type === 'provider') provider = e.report.used + (e.report.precision ? ` ${e.report.precision}` : '');
         if (e.type === 'file-done' && e.result.status === 'error') console.error(`${e.result.input}: ${e.result.error}`);
       },
     },
@@ -312,6 +325,7 @@ async function main() {
   const phases: [string, string, string, string, string[]][] = [
     ['12 MP photo', modelsDir, model.id, 'same', [photo]],
     [NO_SCRATCH, modelsDir, model.id, 'same', [photo]],
+    ...(model.cpu_int8 ? [[FLOAT32, modelsDir, model.id, 'same', [photo]] as [string, string, string, string, string[]]] : []),
     ['CBSD68', modelsDir, model.id, 'same', cbsd],
     // the same without writing one photo while the next restores: what the overlap gains, in the same run
     [IN_TURN, modelsDir, model.id, 'same', cbsd],

@@ -21,6 +21,9 @@ describe('made with', () => {
     expect(lookKey({ ...base, strength: 0.5 })).not.toBe(k);
     expect(lookKey({ ...base, stages: { tone: { strength: 0.2, mode: 'auto' } } })).not.toBe(k);
     expect(lookKey({ ...base, stages: { tone: { strength: 0.5, mode: 'keep' } } })).not.toBe(k);
+    const grain = { ...base, stages: { ...base.stages, local: { keepGrain: true } } };
+    expect(lookKey(grain)).not.toBe(k);
+    expect(madeWithWords(grain, () => 'Clean')).toBe('Clean · strength 80% · colour & fading 50% · film grain kept');
   });
 
   it('says it in words, with the model by its name', () => {

@@ -5,7 +5,8 @@ import type { RestoreSettings } from '../../shared/types';
 /** The settings that change the picture (not where it runs, nor how big the tiles are). */
 export function lookKey(s: RestoreSettings): string {
   const tone = s.stages?.tone;
-  return JSON.stringify([s.modelId ?? '', s.strength, tone?.enabled ?? true, tone?.strength ?? null, tone?.mode ?? null]);
+  const grain = s.stages?.local?.keepGrain === true;
+  return JSON.stringify([s.modelId ?? '', s.strength, tone?.enabled ?? true, tone?.strength ?? null, tone?.mode ?? null, grain]);
 }
 
 /** "Natural texture · strength 80% · colour & fading 50%" (model names from the installed models, by id). */
@@ -17,5 +18,6 @@ export function madeWithWords(s: RestoreSettings, modelName: (id: string) => str
   if (tone && tone.enabled !== false && tone.strength !== undefined) {
     parts.push(tone.strength > 0 ? `colour & fading ${Math.round(tone.strength * 100)}%` : 'colour & fading off');
   }
+  if (s.stages?.local?.keepGrain) parts.push('film grain kept');
   return parts.join(' · ');
 }
