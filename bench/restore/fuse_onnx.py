@@ -297,6 +297,33 @@ def layernorm_op(G):
     return n_done
 
 
+def reducemean_conv(G):
+    """(--mean-conv) a channel mean, ReduceMean(axes=[1], keepdims=1) of an NCHW tensor with C channels, as a 1x1
+    Conv with one output channel and weights 1/C: the same sum in another order, run by the conv kernels (and their
+    NCHWc layout) instead of a strided reduction."""
+    inferred = onnx.shape_inference.infer_shapes(G.model)
+    chans = {}
+    for vi in list(inferred.graph.value_info) + list(inferred.graph.input):
+        d = vi.type.tensor_type.shape.dim
+        if len(d) == 4 and d[1].HasField("dim_value"):
+            chans[vi.name] = d[1].dim_value
+    n_done = 0
+    for i, rm in enumerate(list(G.g.node)):
+        if rm.op_type != "ReduceMean" or list(G.attr(rm, "axes", [])) != [1] or G.attr(rm, "keepdims", 1) != 1:
+            continue
+        c = chans.get(rm.input[0])
+        if not c:
+            continue
+        w = G.fresh("mean_w")
+        G.set_init(w, np.full((1, c, 1, 1), 1.0 / c, np.float32))
+        conv = helper.make_node("Conv", [rm.input[0], w], list(rm.output), kernel_shape=[1, 1], name=G.fresh("mean_conv"))
+        G.g.node.remove(rm)
+        G.g.node.append(conv)
+        n_done += 1
+    G.toposort()
+    return n_done
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     src, dst = args[0], args[1]
@@ -308,6 +335,8 @@ def main():
         "residual scale -> previous conv": fold_scale_into_prev_conv(G),
         "simple gate split": split_gate(G),
     }
+    if "--mean-conv" in sys.argv:
+        done["channel mean -> 1x1 conv"] = reducemean_conv(G)
     if "--ln-op" in sys.argv:
         done["layernorm -> LayerNormalization (NHWC)"] = layernorm_op(G)
     onnx.checker.check_model(model)

@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="first N validation images only")
     ap.add_argument("--variants", default="", help="comma list of variants to evaluate (default: all)")
     ap.add_argument("--out", default=str(ROOT / "bench" / ".tmp" / "restore" / "int8"))
+    ap.add_argument("--mean-conv", action="store_true", help="fuse_onnx.py --mean-conv: channel means as 1x1 convs")
     ap.add_argument("--install", default="", help="a variant to ship: copied to models/<id>.int8.onnx and listed as "
                     "the model's cpu_int8 in models/manifest.json with the measures of this run")
     a = ap.parse_args()
@@ -59,7 +60,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     shipped = Path(a.model)
     fused = out / "fused.onnx"
-    print("fuse:", sh(sys.executable, HERE / "fuse_onnx.py", shipped, fused), file=sys.stderr)
+    print("fuse:", sh(sys.executable, HERE / "fuse_onnx.py", shipped, fused, *(["--mean-conv"] if a.mean_conv else [])),
+          file=sys.stderr)
 
     # calibration: random crops of the training images (every 10th image), seeded: half with the training
     # degradations, half with unclipped Gaussian noise (sigma 10-50), the two kinds of input the model is measured on

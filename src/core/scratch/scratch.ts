@@ -88,16 +88,27 @@ function lerpAt(i: number, out: number, src: number): [number, number, number] {
 
 /** dst = max(dst, small upsampled bilinearly to dst's size), both one byte per pixel. */
 export function maxUpsampled(dst: Uint8Array, W: number, H: number, small: Uint8Array, w: number, h: number): void {
-  const xs = Array.from({ length: W }, (_, x) => lerpAt(x, W, w));
+  // the column lookups once, in typed arrays (this runs over every pixel of a 12 MP photo)
+  const X0 = new Int32Array(W);
+  const X1 = new Int32Array(W);
+  const TX = new Float32Array(W);
+  for (let x = 0; x < W; x++) [X0[x], X1[x], TX[x]] = lerpAt(x, W, w);
   for (let y = 0; y < H; y++) {
     const [y0, y1, ty] = lerpAt(y, H, h);
     const r0 = y0 * w;
     const r1 = y1 * w;
     const row = y * W;
     for (let x = 0; x < W; x++) {
-      const [x0, x1, tx] = xs[x];
-      const top = small[r0 + x0] + tx * (small[r0 + x1] - small[r0 + x0]);
-      const bot = small[r1 + x0] + tx * (small[r1 + x1] - small[r1 + x0]);
+      const x0 = X0[x];
+      const x1 = X1[x];
+      const a = small[r0 + x0];
+      const b = small[r0 + x1];
+      const c = small[r1 + x0];
+      const d = small[r1 + x1];
+      if ((a | b | c | d) === 0) continue; // nothing found here at the coarse scale (most of a photo)
+      const tx = TX[x];
+      const top = a + tx * (b - a);
+      const bot = c + tx * (d - c);
       const v = Math.round(top + ty * (bot - top));
       if (v > dst[row + x]) dst[row + x] = v;
     }
@@ -135,7 +146,11 @@ async function detectPass(
     for (let y = own.y; y < own.y + own.h; y++) {
       const src = (y - t.y) * t.padW - t.x;
       const dst = y * W;
-      for (let x = own.x; x < own.x + own.w; x++) prob[dst + x] = Math.round(255 * sigmoid(logit[src + x]));
+      for (let x = own.x; x < own.x + own.w; x++) {
+        const l = logit[src + x];
+        // below -6.24 the byte is 0 whatever the exp gives (255 sigmoid(-6.24) = 0.496): most of a photo, no exp
+        prob[dst + x] = l < -6.24 ? 0 : Math.round(255 * sigmoid(l));
+      }
     }
     opts.onProgress?.(++done / plan.count);
   }
@@ -164,12 +179,18 @@ export function maskFromProb(prob: Uint8Array, w: number, h: number, threshold: 
   return dilate(bin, w, h, grow);
 }
 
+function isZero(a: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
 /** Square dilation by r pixels (separable: rows, then columns; running counts, so O(pixels) whatever r). */
 export function dilate(bin: Uint8Array, w: number, h: number, r: number): Uint8Array {
   if (r <= 0) return bin;
   const tmp = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    if (isZero(bin, row, row + w)) continue; // an empty row stays empty (most rows of a photo)
     let count = 0;
     for (let x = 0; x < Math.min(w, r); x++) count += bin[row + x];
     for (let x = 0; x < w; x++) {
@@ -178,15 +199,24 @@ export function dilate(bin: Uint8Array, w: number, h: number, r: number): Uint8A
       tmp[row + x] = count > 0 ? 1 : 0;
     }
   }
+  // the vertical pass row by row (a running count per column), so memory is read in order
   const out = new Uint8Array(w * h);
-  for (let x = 0; x < w; x++) {
-    let count = 0;
-    for (let y = 0; y < Math.min(h, r); y++) count += tmp[y * w + x];
-    for (let y = 0; y < h; y++) {
-      if (y + r < h) count += tmp[(y + r) * w + x];
-      if (y - r - 1 >= 0) count -= tmp[(y - r - 1) * w + x];
-      out[y * w + x] = count > 0 ? 1 : 0;
+  const count = new Int32Array(w);
+  for (let y = 0; y < Math.min(h, r); y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) count[x] += tmp[row + x];
+  }
+  for (let y = 0; y < h; y++) {
+    if (y + r < h) {
+      const add = (y + r) * w;
+      for (let x = 0; x < w; x++) count[x] += tmp[add + x];
     }
+    if (y - r - 1 >= 0) {
+      const sub = (y - r - 1) * w;
+      for (let x = 0; x < w; x++) count[x] -= tmp[sub + x];
+    }
+    const row = y * w;
+    for (let x = 0; x < w; x++) out[row + x] = count[x] > 0 ? 1 : 0;
   }
   return out;
 }
