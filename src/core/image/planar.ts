@@ -54,22 +54,28 @@ export function toPlanarFloat(img: PixelImage, r: Rect, out?: Float32Array): Flo
  * scaled to the image's depth and rounded to the nearest integer (NaN becomes 0).
  */
 export function writePlanarFloat(dst: PixelImage, r: Rect, data: Float32Array): void {
-  checkRect(dst, r);
   const n = r.w * r.h;
   if (data.length < 3 * n) throw new RangeError(`data holds ${data.length} values, needs ${3 * n}`);
+  writePlanes(dst, r, data.subarray(0, n), data.subarray(n, 2 * n), data.subarray(2 * n, 3 * n));
+}
+
+/** writePlanarFloat with the three planes apart (each r.w * r.h values, row by row): no copy into one array first. */
+export function writePlanes(dst: PixelImage, r: Rect, p0: Float32Array, p1: Float32Array, p2: Float32Array): void {
+  checkRect(dst, r);
+  const n = r.w * r.h;
+  if (p0.length < n || p1.length < n || p2.length < n) throw new RangeError(`a plane holds fewer than ${n} values`);
   const max = dst.bitDepth === 16 ? 65535 : 255;
   const out = dst.rgb;
-  const n2 = 2 * n;
   for (let y = 0; y < r.h; y++) {
     let d = ((r.y + y) * dst.width + r.x) * 3;
     let s = y * r.w;
     const end = s + r.w;
     for (; s < end; s++, d += 3) {
-      let v = data[s];
+      let v = p0[s];
       out[d] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
-      v = data[n + s];
+      v = p1[s];
       out[d + 1] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
-      v = data[n2 + s];
+      v = p2[s];
       out[d + 2] = v > 0 ? (v < 1 ? (v * max + 0.5) | 0 : max) : 0;
     }
   }

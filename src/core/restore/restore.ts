@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { RestoreModel } from '../../shared/types';
 import { throwIfAborted } from '../cancel';
 import { axisWeights, padPlanar, planTiles, type TilePlan, type TileRect, tilesOf } from './tiling';
-import { createImageLike, toPlanarFloat, writePlanarFloat, type PixelImage } from '../image/planar';
+import { createImageLike, toPlanarFloat, writePlanarFloat, writePlanes, type PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
 
 export type { PixelImage } from '../image/planar';
@@ -109,12 +109,15 @@ export async function restoreImage<I extends PixelImage>(
     if (y1 <= y0) return;
     const rect: Rect = { x: 0, y: y0, w: W, h: y1 - y0 };
     const n = rect.w * rect.h;
-    const data = new Float32Array(3 * n);
-    for (let c = 0; c < 3; c++) data.set(acc[c].subarray((y0 - bandY) * W, (y1 - bandY) * W), c * n);
-    if (strength < 1) {
-      const src = toPlanarFloat(img, rect);
-      for (let i = 0; i < data.length; i++) data[i] = src[i] + strength * (data[i] - src[i]);
+    const rows = (c: number) => acc[c].subarray((y0 - bandY) * W, (y1 - bandY) * W);
+    if (strength >= 1) {
+      writePlanes(out, rect, rows(0), rows(1), rows(2)); // straight from the band: no copy
+      return;
     }
+    const data = new Float32Array(3 * n);
+    for (let c = 0; c < 3; c++) data.set(rows(c), c * n);
+    const src = toPlanarFloat(img, rect);
+    for (let i = 0; i < data.length; i++) data[i] = src[i] + strength * (data[i] - src[i]);
     writePlanarFloat(out, rect, data);
   };
 
