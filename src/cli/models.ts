@@ -28,7 +28,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     autoSkips: available.includes(p) ? (providerUnavailableReason(p, { requested: 'auto' }) ?? undefined) : undefined,
     adapter: p === 'webgpu' && available.includes(p) ? (webgpuAdapter().chosen?.name ?? undefined) : undefined,
   }));
-  const bad = checks.filter((c) => !c.sha256Ok).length;
+  const bad = checks.filter((c) => !c.sha256Ok || c.cpuInt8?.sha256Ok === false).length;
   if (values.json) {
     io.out(
       JSON.stringify({
@@ -49,6 +49,11 @@ export async function run(args: string[], io: CliIO): Promise<number> {
     const mb = (c.bytes / 1e6).toFixed(c.bytes < 1e6 ? 3 : 1);
     const state = c.sha256Ok ? 'sha256 ok' : `BAD: ${c.error}`;
     io.out(`  ${c.id.padEnd(w)}  ${c.kind.padEnd(9)} ${(mb + ' MB').padStart(9)}  ${state}${isDefault ? '  (default)' : ''}  ${c.name}\n`);
+    const q = c.cpuInt8;
+    if (q) {
+      const qs = q.sha256Ok ? 'sha256 ok' : `BAD (float32 runs instead, slower): ${q.error}`;
+      io.out(`  ${''.padEnd(w)}  ${'int8 copy'.padEnd(9)} ${(`${(q.bytes / 1e6).toFixed(1)} MB`).padStart(9)}  ${qs}  the CPU's by default\n`);
+    }
   }
   io.out('execution providers\n');
   for (const p of providers) {

@@ -298,6 +298,32 @@ describe('revive models', () => {
     expect(r.out).toMatch(/restore-fixture-unet .*BAD: Model file models\/restore-fixture-unet\.onnx is damaged/);
   });
 
+  it('checks the int8 copies too: a damaged one is BAD (exit 1), and a restore still works in float32 and says why', async () => {
+    const dir = copyFixtureModels(path.join(tmp, 'dm-int8'));
+    // restore-fixture gets an int8 copy (any valid ONNX of the same inputs will do: restore-fixture-unet's file)
+    const manifestFile = path.join(dir, 'manifest.json');
+    const m = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    const copy = fs.readFileSync(path.join(dir, 'restore-fixture-unet.onnx'));
+    fs.writeFileSync(path.join(dir, 'restore-fixture.int8.onnx'), copy);
+    const { createHash } = await import('node:crypto');
+    const e = m.models.find((x: { id: string }) => x.id === 'restore-fixture');
+    e.cpu_int8 = { file: 'restore-fixture.int8.onnx', sha256: createHash('sha256').update(copy).digest('hex'), bytes: copy.length };
+    fs.writeFileSync(manifestFile, JSON.stringify(m));
+    const ok = await cli(['models'], { env: { REVIVE_MODELS_DIR: dir } });
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/\n +int8 copy .*sha256 ok +the CPU's by default\n/);
+    fs.appendFileSync(path.join(dir, 'restore-fixture.int8.onnx'), 'junk');
+    const bad = await cli(['models'], { env: { REVIVE_MODELS_DIR: dir } });
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/int8 copy .*BAD \(float32 runs instead, slower\): Model file models\/restore-fixture\.int8\.onnx is damaged/);
+    const photo = path.join(tmp, 'int8-photo.png');
+    await sharp({ create: { width: 40, height: 32, channels: 3, background: { r: 120, g: 90, b: 60 } } }).png().toFile(photo);
+    const r = await cli(['restore', photo, '--out', path.join(tmp, 'o-int8'), '--scratches', 'off'], { env: { REVIVE_MODELS_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/the int8 copy was not used: Model file models\/restore-fixture\.int8\.onnx is damaged/);
+    expect(fs.existsSync(path.join(tmp, 'o-int8', 'int8-photo.png'))).toBe(true);
+  });
+
   it('finds the repository models/ without REVIVE_MODELS_DIR', async () => {
     const r = await cli(['models', '--json'], { env: { REVIVE_MODELS_DIR: '' } });
     expect(JSON.parse(r.out).modelsDir).toBe(path.join(ROOT, 'models'));

@@ -212,6 +212,8 @@ export interface ModelCheck {
   bytes: number;
   sha256Ok: boolean;
   error?: string;
+  /** The model's int8 copy for the CPU (manifest cpu_int8), when one ships: a bad one only costs speed (float32 runs). */
+  cpuInt8?: { file: string; bytes: number; sha256Ok: boolean; error?: string };
 }
 
 /** verifyModel over every listed model, never throwing (for `revive models` and getInfo). */
@@ -219,12 +221,23 @@ export async function checkModels(dir: string, manifest: Manifest): Promise<Mode
   const out: ModelCheck[] = [];
   for (const m of manifest.models) {
     const base = { id: m.id, kind: m.kind, name: m.name, file: m.file, bytes: m.bytes };
+    let check: ModelCheck;
     try {
       await verifyModel(dir, m);
-      out.push({ ...base, sha256Ok: true });
+      check = { ...base, sha256Ok: true };
     } catch (e) {
-      out.push({ ...base, sha256Ok: false, error: (e as Error).message });
+      check = { ...base, sha256Ok: false, error: (e as Error).message };
     }
+    if (m.cpu_int8) {
+      const q = { file: m.cpu_int8.file, bytes: m.cpu_int8.bytes };
+      try {
+        await verifyModel(dir, m.cpu_int8);
+        check.cpuInt8 = { ...q, sha256Ok: true };
+      } catch (e) {
+        check.cpuInt8 = { ...q, sha256Ok: false, error: (e as Error).message };
+      }
+    }
+    out.push(check);
   }
   return out;
 }
