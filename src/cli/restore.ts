@@ -56,7 +56,7 @@ options:
   --tile N               tile size in pixels (default: the model's suggestion)
   --threads N            CPU threads for inference (default: all cores)
   --precision P          fast | exact: on the CPU, run a model's int8 copy where one ships (fast, the
-                         default; about 1.4x quicker, within 0.1 dB) or float32 throughout (exact); GPUs
+                         default; about 1.5x quicker, within 0.1 dB) or float32 throughout (exact); GPUs
                          always run float32
   --existing E           skip | replace | keep-both: a photo Revive restored into DIR before is skipped
                          when nothing changed (skip, the default; restored again into a new name when the
