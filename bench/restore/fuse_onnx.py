@@ -8,7 +8,10 @@ operators for onnxruntime's CPU provider; the arithmetic is the same up to float
    whose outputs are multiplied: the same MACs, no copies of the halves.
 
 Usage: /usr/bin/python3 bench/restore/fuse_onnx.py models/restore-naf32-v2.onnx bench/.tmp/restore/fused.onnx
-Prints how many of each rewrite it made. The result is not shipped: see docs/BENCHMARKS.md ("Fused graph").
+4. (--mean-conv) the LayerNorm's channel means as 1x1 convs with weights 1/C instead of ReduceMean.
+
+Prints how many of each rewrite it made. The fused graph (with --mean-conv) is the base of the shipped int8 copies
+(int8_quality.py --install; docs/BENCHMARKS.md, "CPU: int8 copies of the restore models").
 """
 
 import sys

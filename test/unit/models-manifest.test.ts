@@ -52,6 +52,15 @@ describe('loadManifest / getModel', () => {
     await expect(loadManifest(d)).rejects.toThrow(/manifest\.json is damaged/);
     fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify({ version: 1, models: [{ id: 'x', kind: 'restore', file: '../x.onnx' }] }));
     await expect(loadManifest(d)).rejects.toThrow(/file must be a path inside the models folder/);
+    // an int8 copy is checked like the model's own file
+    const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8'));
+    const withCopy = (copy: unknown) => ({ ...good, models: [{ ...good.models[0], cpu_int8: copy }, ...good.models.slice(1)] });
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withCopy({ file: '../up.onnx', sha256: 'a'.repeat(64), bytes: 1 })));
+    await expect(loadManifest(d)).rejects.toThrow(/cpu_int8\.file must be a path inside the models folder/);
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withCopy({ file: 'x.int8.onnx', sha256: 'nope', bytes: 1 })));
+    await expect(loadManifest(d)).rejects.toThrow(/cpu_int8\.sha256 must be 64 hex digits/);
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withCopy('x.int8.onnx')));
+    await expect(loadManifest(d)).rejects.toThrow(/cpu_int8\.file must be a path inside the models folder/);
     await expect(loadManifest(path.join(tmp, 'nowhere'))).rejects.toThrow(/is missing/);
   });
 });

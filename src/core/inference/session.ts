@@ -222,14 +222,8 @@ export class SessionCache {
         const q = await this.quantised(dir, entry, report);
         if (q) return q;
       }
-      let p = this.sessions.get(key);
-      if (!p) {
-        p = this.factory(file, provider, this.options);
-        this.created++;
-        this.sessions.set(key, p);
-      }
       try {
-        const session = await p;
+        const session = await this.open(file, provider);
         report.used = provider;
         if (provider === 'webgpu') {
           const a = this.adapter().chosen;
@@ -248,6 +242,18 @@ export class SessionCache {
       }
     }
     throw new Error('unreachable: cpu is always tried');
+  }
+
+  /** The session of (file, provider): the cached one, or a new one (a failed creation is forgotten by the caller). */
+  private open(file: string, provider: Provider): Promise<ort.InferenceSession> {
+    const key = `${file}\u0000${provider}`;
+    let p = this.sessions.get(key);
+    if (!p) {
+      p = this.factory(file, provider, this.options);
+      this.created++;
+      this.sessions.set(key, p);
+    }
+    return p;
   }
 
   /**
@@ -269,14 +275,8 @@ export class SessionCache {
       report.precisionNote = known;
       return null;
     }
-    let p = this.sessions.get(key);
-    if (!p) {
-      p = this.factory(file, 'cpu', this.options);
-      this.created++;
-      this.sessions.set(key, p);
-    }
     try {
-      const session = await p;
+      const session = await this.open(file, 'cpu');
       report.used = 'cpu';
       report.precision = 'int8';
       return { session, report, provider: 'cpu', entry, file };

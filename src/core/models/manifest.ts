@@ -63,13 +63,15 @@ export function findModelsDir(start: string = hereDir(), env: NodeJS.ProcessEnv 
 const isStr = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** A relative path that stays inside the models folder. */
+const insideFolder = (v: unknown): v is string => isStr(v) && !path.isAbsolute(v) && !v.split(/[\\/]/).includes('..');
+const isSha256 = (v: unknown): v is string => isStr(v) && /^[0-9a-f]{64}$/i.test(v);
+
 function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (!isStr(m.id)) return `${where}: no id`;
   if (!MODEL_KINDS.includes(m.kind as ModelKind)) return `${where} (${m.id}): kind must be ${MODEL_KINDS.join(' or ')}`;
-  if (!isStr(m.file) || path.isAbsolute(m.file) || m.file.split(/[\\/]/).includes('..')) {
-    return `${where} (${m.id}): file must be a path inside the models folder`;
-  }
-  if (!isStr(m.sha256) || !/^[0-9a-f]{64}$/i.test(m.sha256)) return `${where} (${m.id}): sha256 must be 64 hex digits`;
+  if (!insideFolder(m.file)) return `${where} (${m.id}): file must be a path inside the models folder`;
+  if (!isSha256(m.sha256)) return `${where} (${m.id}): sha256 must be 64 hex digits`;
   if (!Array.isArray(m.inputs) || !m.inputs.length || !m.inputs.every(isStr)) return `${where} (${m.id}): inputs`;
   if (!Array.isArray(m.outputs) || !m.outputs.length || !m.outputs.every(isStr)) return `${where} (${m.id}): outputs`;
   const vr = m.value_range;
@@ -85,11 +87,9 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
     return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
   }
   if (m.cpu_int8 !== undefined) {
-    const q = m.cpu_int8 as Record<string, unknown>;
-    if (typeof q !== 'object' || q === null || !isStr(q.file) || path.isAbsolute(q.file) || q.file.split(/[\\/]/).includes('..')) {
-      return `${where} (${m.id}): cpu_int8.file must be a path inside the models folder`;
-    }
-    if (!isStr(q.sha256) || !/^[0-9a-f]{64}$/i.test(q.sha256)) return `${where} (${m.id}): cpu_int8.sha256 must be 64 hex digits`;
+    const q = (typeof m.cpu_int8 === 'object' && m.cpu_int8 !== null ? m.cpu_int8 : {}) as Record<string, unknown>;
+    if (!insideFolder(q.file)) return `${where} (${m.id}): cpu_int8.file must be a path inside the models folder`;
+    if (!isSha256(q.sha256)) return `${where} (${m.id}): cpu_int8.sha256 must be 64 hex digits`;
   }
   if (m.kind === 'tone' && (!isNum(m.thumb) || m.thumb < 8 || !isNum(m.knots) || m.knots < 2)) {
     return `${where} (${m.id}): a tone model needs thumb (>= 8) and knots (>= 2)`;

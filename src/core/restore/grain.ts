@@ -2,11 +2,10 @@
 // removed, so a restored print need not look plastic. Measured once per photo from the residual (input - restored):
 // its strength at each brightness (a robust spread per luma band), how coarse it is (the correlation of neighbouring
 // residuals -> the width of a Gaussian that shapes white noise the same way) and how coloured (chroma spread over
-// luma spread; 0 for a black-and-white or toned print, whose grain is silver, not dye: so grey stays grey and
-// sepia stays sepia). The added grain is new, clean noise, not the
-// removed residual (which also holds JPEG blocks and scratches): white noise drawn from a hash of position, shaped by
-// that Gaussian into periodic textures that blocks of the photo read at offsets of their own, scaled by the band's
-// spread.
+// luma spread; 0 for a black-and-white or toned print, whose grain is silver, not dye: grey stays grey, sepia stays
+// sepia). The added grain is new, clean noise, not the removed residual (which also holds JPEG blocks and scratches):
+// white noise from a hash of position, shaped by that Gaussian into periodic textures that blocks of the photo read
+// at offsets of their own, scaled by the band's spread.
 import type { PixelImage } from '../image/planar';
 
 /** What was measured of the removed grain, in [0, 1] units (JSON-ready: reported in the photo's info). */
@@ -101,7 +100,7 @@ export function measureGrain(input: PixelImage, restored: PixelImage, step = 4):
   /** The luma of the residual (input - restored) at byte offset i. */
   const ry = (i: number) =>
     LUMA[0] * (a[i] * k - b[i] * kr) + LUMA[1] * (a[i + 1] * k - b[i + 1] * kr) + LUMA[2] * (a[i + 2] * k - b[i + 2] * kr);
-  // neighbour correlation of the luma residual, over pixels inside 3 robust spreads (filled on a second pass)
+  // every `step`-th row: the spreads and the colour on this pass, the neighbour correlation on a second one
   const rows: number[] = [];
   for (let y = 0; y + 1 < h; y += step) rows.push(y);
   for (const y of rows) {
