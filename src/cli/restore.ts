@@ -38,7 +38,9 @@ options:
   --device DEV           auto | cpu | cuda | dml | webgpu (default auto: the fastest GPU provider
                          present, else the CPU; says why each faster one was not used)
   --noise S              ${span(RANGES.strength)}, strength of the noise & grain removal (the local network), kept over
-                         its input (default ${RANGES.strength.default}; --strength is the same)
+                         its input (default ${RANGES.strength.default}; --strength is the same). Scaled per photo by how
+                         much of it the photo needs (a clean photo: little), unless --noise-fixed
+  --noise-fixed          apply --noise as given to every photo, not adapted to each
   --keep-grain           add back clean grain matched to the grain that was removed, so a print need
                          not look plastic
   --tone T               ${span(RANGES.toneStrength)}, strength of the colour & fading correction, done first (default ${RANGES.toneStrength.default}; 0 = off)
@@ -105,6 +107,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       strength: { type: 'string' },
       noise: { type: 'string' },
       'keep-grain': { type: 'boolean', default: false },
+      'noise-fixed': { type: 'boolean', default: false },
       tone: { type: 'string' },
       'tone-mode': { type: 'string' },
       scratches: { type: 'string' },
@@ -149,7 +152,9 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       stages: {
         tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode },
         scratches,
-        ...(values['keep-grain'] ? { local: { keepGrain: true } } : {}),
+        ...(values['keep-grain'] || values['noise-fixed']
+          ? { local: { ...(values['keep-grain'] ? { keepGrain: true } : {}), ...(values['noise-fixed'] ? { adapt: false } : {}) } }
+          : {}),
       },
       existing,
     },
@@ -295,6 +300,7 @@ export async function run(args: string[], io: CliIO): Promise<number> {
               ...(r.replaced ? { replaced: true } : {}),
               ...(r.info?.tone ? { tone: toneLine(r.info.tone as unknown as ToneInfo) } : {}),
               ...(r.info?.scratches ? { scratches: r.info.scratches } : {}),
+              ...(typeof r.info?.local?.amount === 'number' ? { noiseAmount: r.info.local.amount } : {}),
             }) +
               '\n',
           );

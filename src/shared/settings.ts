@@ -26,6 +26,8 @@ export interface Settings {
   scratchSensitivity: number;
   /** Noise & grain: add back clean grain matched to what the network removed, so a print need not look plastic. */
   keepGrain: boolean;
+  /** Noise & grain: scale the strength by how much of the network's change each photo needs (clean photos: little). */
+  adaptNoise: boolean;
   /** Restoring a photo again whose result is already there: ask (once), or the answer given. */
   restoreAgain: RestoreAgain;
   /** The look: follow the system's light or dark, or always one. */
@@ -52,6 +54,7 @@ export const DEFAULT_SETTINGS: Settings = {
   scratches: true,
   scratchSensitivity: RANGES.scratchSensitivity.default,
   keepGrain: false,
+  adaptNoise: true,
   restoreAgain: 'ask',
   theme: 'system',
 };
@@ -79,6 +82,7 @@ export function sanitizeSettings(raw: unknown, base: Settings = DEFAULT_SETTINGS
     scratches: typeof r.scratches === 'boolean' ? r.scratches : base.scratches,
     scratchSensitivity: clampTo(RANGES.scratchSensitivity, r.scratchSensitivity, base.scratchSensitivity),
     keepGrain: typeof r.keepGrain === 'boolean' ? r.keepGrain : base.keepGrain,
+    adaptNoise: typeof r.adaptNoise === 'boolean' ? r.adaptNoise : base.adaptNoise,
     restoreAgain: RESTORE_AGAIN.includes(r.restoreAgain as RestoreAgain) ? (r.restoreAgain as RestoreAgain) : base.restoreAgain,
     theme: THEMES.includes(r.theme as Theme) ? (r.theme as Theme) : base.theme,
   };
@@ -114,7 +118,9 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     stages: {
       tone: { strength: s.toneStrength, mode: s.toneMode },
       scratches: { enabled: s.scratches, sensitivity: s.scratchSensitivity },
-      ...(s.keepGrain ? { local: { keepGrain: true } } : {}),
+      ...(s.keepGrain || !s.adaptNoise
+        ? { local: { ...(s.keepGrain ? { keepGrain: true } : {}), ...(s.adaptNoise ? {} : { adapt: false }) } }
+        : {}),
     },
   };
 }

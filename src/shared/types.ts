@@ -71,6 +71,16 @@ export interface StageSettings {
   fillModelId?: string;
   /** The local network: add back clean grain matched to the grain it removed ("Keep film grain", src/core/restore/grain.ts). */
   keepGrain?: boolean;
+  /**
+   * The local network: scale its strength by how much of its change this photo needs, judged from the whole photo
+   * ("Adapt to each photo", src/core/restore/amount.ts). Absent = true; false = the strength as given.
+   */
+  adapt?: boolean;
+  /**
+   * The local network: the photo's amount when it is already known (a scratch refill of a crop uses the whole
+   * photo's, so the crop matches the rest); engine-internal, not accepted from the page.
+   */
+  amount?: number;
 }
 
 /** What a stage computed once for a photo and the app may re-apply (plain JSON data, e.g. a colour mapping). */
@@ -200,6 +210,23 @@ export type Precision = 'fast' | 'exact';
 export interface RestoreModel extends ManifestModelBase {
   kind: 'restore';
   receptive_overlap: number; // tile overlap in pixels that makes tiling seamless
+  /** How much of this network's change each photo needs (src/core/restore/amount.ts); absent: all of it. */
+  amount?: AmountModel;
+}
+
+/**
+ * A tiny regressor from a photo's statistics to the share of the restore network's change it needs (0..1), fitted
+ * in training/fit_amount.py: x = (features - mean) / std, out = sigmoid(w2 . tanh(w1 x + b1) + b2).
+ */
+export interface AmountModel {
+  features: string[]; // names, in the engine's order (AMOUNT_FEATURES)
+  mean: number[];
+  std: number[];
+  w1: number[][]; // [hidden][features]
+  b1: number[];
+  w2: number[];
+  b2: number;
+  metrics?: Record<string, unknown>;
 }
 
 export interface DiffusionSchedule {

@@ -188,7 +188,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     const f = `${field}.${name}`;
     c.id(name, `${field} (a stage name)`);
     // a stage's mask files (mask, saveMask) are the CLI's: the page never names files for the engine to read or write
-    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId', 'keepGrain']);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId', 'keepGrain', 'adapt']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
     if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
@@ -197,6 +197,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     if (o.sensitivity !== undefined) s.sensitivity = c.range(o.sensitivity, `${f}.sensitivity`, RANGES.scratchSensitivity);
     if (o.fillModelId !== undefined) s.fillModelId = c.id(o.fillModelId, `${f}.fillModelId`, MODEL_ID_RE);
     if (o.keepGrain !== undefined) s.keepGrain = c.boolean(o.keepGrain, `${f}.keepGrain`);
+    if (o.adapt !== undefined) s.adapt = c.boolean(o.adapt, `${f}.adapt`);
     out[name] = s;
   }
   return out;
@@ -218,7 +219,7 @@ function refineSettings(c: Checker, v: unknown, field: string): RefineSettings {
 
 const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'outDir', 'format', 'quality', 'device', 'strength', 'tile', 'restoreModel', 'refineStrength', 'refineSteps',
-  'toneStrength', 'toneMode', 'restoreAgain', 'theme', 'scratches', 'scratchSensitivity',
+  'toneStrength', 'toneMode', 'restoreAgain', 'theme', 'scratches', 'scratchSensitivity', 'keepGrain', 'adaptNoise',
 ];
 
 export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Settings> {
@@ -243,6 +244,8 @@ export function settingsPatch(c: Checker, v: unknown, field: string): Partial<Se
   if (o.scratchSensitivity !== undefined) {
     out.scratchSensitivity = c.range(o.scratchSensitivity, `${field}.scratchSensitivity`, RANGES.scratchSensitivity);
   }
+  if (o.keepGrain !== undefined) out.keepGrain = c.boolean(o.keepGrain, `${field}.keepGrain`);
+  if (o.adaptNoise !== undefined) out.adaptNoise = c.boolean(o.adaptNoise, `${field}.adaptNoise`);
   if (o.restoreAgain !== undefined) out.restoreAgain = c.oneOf<RestoreAgain>(o.restoreAgain, `${field}.restoreAgain`, RESTORE_AGAIN);
   if (o.theme !== undefined) out.theme = c.oneOf<Theme>(o.theme, `${field}.theme`, THEMES);
   return out;

@@ -92,6 +92,8 @@ export interface AppUnderTest {
   calls: { method: string; args: unknown[] }[];
   /** Messages the page logged as errors, CSP violations and uncaught exceptions. */
   problems: string[];
+  /** Requests the dispatcher refused or failed (method and message): a page that sends what main refuses is a bug. */
+  refused: { method: string; error: string }[];
   /** What happened, with times: every request and reply, every engine event and when the page got it. Printed when a test fails. */
   trace: string[];
   /** The folder chooseFolder answers next (the dialog a person would use). */
@@ -160,6 +162,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
     engine,
     calls: [],
     problems: [],
+    refused: [],
     trace: [],
     nextFolder: null,
     revealed: [],
@@ -244,6 +247,7 @@ export async function launchApp(opts: LaunchOptions): Promise<AppUnderTest> {
       return { value: encode(value) };
     } catch (e) {
       note(`reply ${method} error: ${e instanceof Error ? e.message : String(e)}`);
+      app.refused.push({ method, error: e instanceof Error ? e.message : String(e) });
       return { error: e instanceof Error ? e.message : String(e) };
     }
   });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { AMOUNT_FEATURES } from '../../src/core/restore/amount';
 import {
   checkModels,
   findModelsDir,
@@ -61,6 +62,18 @@ describe('loadManifest / getModel', () => {
     await expect(loadManifest(d)).rejects.toThrow(/cpu_int8\.sha256 must be 64 hex digits/);
     fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withCopy('x.int8.onnx')));
     await expect(loadManifest(d)).rejects.toThrow(/cpu_int8\.file must be a path inside the models folder/);
+    // a restore model's amount regressor: its features in the engine's order, every array its size
+    const withAmount = (amount: unknown) => ({ ...good, models: [{ ...good.models[0], amount }, ...good.models.slice(1)] });
+    const n = AMOUNT_FEATURES.length;
+    const amount = { features: [...AMOUNT_FEATURES], mean: Array(n).fill(0), std: Array(n).fill(1), w1: [Array(n).fill(0)], b1: [0], w2: [1], b2: 0 };
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withAmount(amount)));
+    await expect(loadManifest(d)).resolves.toBeTruthy();
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withAmount({ ...amount, features: [...AMOUNT_FEATURES].reverse() })));
+    await expect(loadManifest(d)).rejects.toThrow(/amount features must be noise1_q10, /);
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withAmount({ ...amount, std: Array(n).fill(0) })));
+    await expect(loadManifest(d)).rejects.toThrow(/amount mean\/std/);
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withAmount({ ...amount, w1: [Array(n - 1).fill(0)] })));
+    await expect(loadManifest(d)).rejects.toThrow(/amount w1/);
     await expect(loadManifest(path.join(tmp, 'nowhere'))).rejects.toThrow(/is missing/);
   });
 });

@@ -24,6 +24,17 @@ describe('made with', () => {
     const grain = { ...base, stages: { ...base.stages, local: { keepGrain: true } } };
     expect(lookKey(grain)).not.toBe(k);
     expect(madeWithWords(grain, () => 'Clean')).toBe('Clean · strength 80% · colour & fading 50% · film grain kept');
+    // adapting to each photo is the default; the strength as given is another picture
+    const fixed = { ...base, stages: { ...base.stages, local: { adapt: false } } };
+    expect(lookKey({ ...base, stages: { ...base.stages, local: { adapt: true } } })).toBe(k);
+    expect(lookKey(fixed)).not.toBe(k);
+    expect(madeWithWords(fixed, () => 'Clean')).toBe('Clean · strength 80% (fixed) · colour & fading 50%');
+  });
+
+  it("says how much the photo got when the engine adapted the strength to it", () => {
+    expect(madeWithWords(base, () => 'Clean', 0.25)).toBe('Clean · strength 80% (20% for this photo) · colour & fading 50%');
+    expect(madeWithWords(base, () => 'Clean', 1)).toBe('Clean · strength 80% · colour & fading 50%');
+    expect(madeWithWords(base, () => 'Clean', null)).toBe('Clean · strength 80% · colour & fading 50%');
   });
 
   it('says it in words, with the model by its name', () => {

@@ -111,6 +111,10 @@ describe('restoreSettingsFor', () => {
     const off = restoreSettingsFor({ ...s, scratches: false, scratchSensitivity: 0.8 }, model);
     expect(off.stages?.scratches).toEqual({ enabled: false, sensitivity: 0.8 });
     expect(restoreSettingsFor({ ...s, restoreModel: NATURAL }, pickRestoreModel(models, NATURAL, CLEAN)).modelId).toBe(NATURAL);
+    // noise & grain: adapting is the default and sends nothing; fixed strength and kept grain go to the local stage
+    expect(restoreSettingsFor({ ...s, adaptNoise: false }, model).stages?.local).toEqual({ adapt: false });
+    expect(restoreSettingsFor({ ...s, keepGrain: true }, model).stages?.local).toEqual({ keepGrain: true });
+    expect(restoreSettingsFor({ ...s, keepGrain: true, adaptNoise: false }, model).stages?.local).toEqual({ keepGrain: true, adapt: false });
   });
 
   it("without a model it leaves modelId out (the engine's default) and tile 0 means the model's own", () => {

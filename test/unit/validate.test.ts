@@ -57,6 +57,8 @@ describe('validateRequest', () => {
       { restoreModel: 'restore-naf32-natural-v2' },
     ]);
     expect(validateRequest('setSettings', [{ restoreModel: '' }])).toEqual([{ restoreModel: '' }]); // the default
+    // the Noise & grain checkboxes are settings the page saves
+    expect(validateRequest('setSettings', [{ keepGrain: true, adaptNoise: false }])).toEqual([{ keepGrain: true, adaptNoise: false }]);
     const [r] = validateRequest('startRefine', [refineReq()]);
     expect(r.strokes).toBeInstanceOf(Uint8Array);
     expect(validateRequest('startRefine', [{ ...refineReq(), source: { roundId: 'abc-123' }, mask: new Uint8Array(3) }]))
@@ -188,6 +190,11 @@ describe('validateRequest', () => {
     bad('startRestore', stages({ saveMask: '/tmp/m.png' }), /scratches.saveMask must be absent/);
     bad('startRestore', stages({ mask: '/tmp/m.png' }), /scratches.mask must be absent/);
     bad('startRestore', stages({ sensitivity: 1.5 }), /sensitivity must be a number from 0 to 1/);
+    // the local network: adapt on or off; the amount itself is the engine's (a refill passes the photo's), never the page's
+    const local = (l: Record<string, unknown>) => [{ ...restoreReq(), settings: { ...restoreReq().settings, stages: { local: l } } }];
+    expect(validateRequest('startRestore', local({ adapt: false, keepGrain: true }))[0].settings.stages).toEqual({ local: { adapt: false, keepGrain: true } });
+    bad('startRestore', local({ adapt: 'no' }), /local.adapt must be/);
+    bad('startRestore', local({ amount: 0.2 }), /local.amount must be absent/);
     expect(validateRequest('loadScratchMask', ['/photos/restored/a.jpg'])).toEqual(['/photos/restored/a.jpg']);
     bad('loadScratchMask', ['a.jpg'], /output must be an absolute path/);
     expect(validateRequest('setSettings', [{ scratches: false, scratchSensitivity: 0.3 }])).toEqual([

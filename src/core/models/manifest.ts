@@ -13,6 +13,7 @@ import type {
   ToneModel,
 } from '../../shared/types';
 import { MODEL_KINDS } from '../../shared/types';
+import { AMOUNT_FEATURES } from '../restore/amount';
 
 /** A model that cannot be used, with words a person understands (which file, what to do). */
 export class ModelError extends Error {
@@ -67,6 +68,23 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const insideFolder = (v: unknown): v is string => isStr(v) && !path.isAbsolute(v) && !v.split(/[\\/]/).includes('..');
 const isSha256 = (v: unknown): v is string => isStr(v) && /^[0-9a-f]{64}$/i.test(v);
 
+const isNums = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every(isNum);
+
+/** The shape of a restore model's `amount` regressor (AmountModel), or what is wrong with it. */
+function checkAmount(v: unknown): string | null {
+  const a = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const names = a.features;
+  if (!Array.isArray(names) || names.join() !== AMOUNT_FEATURES.join()) {
+    return `features must be ${AMOUNT_FEATURES.join(', ')}`;
+  }
+  const f = names.length;
+  const h = Array.isArray(a.b1) ? a.b1.length : 0;
+  if (!isNums(a.mean, f) || !isNums(a.std, f) || !(a.std as number[]).every((s) => s > 0)) return 'mean/std';
+  if (h < 1 || !isNums(a.b1, h) || !isNums(a.w2, h) || !isNum(a.b2)) return 'b1/w2/b2';
+  if (!Array.isArray(a.w1) || a.w1.length !== h || !a.w1.every((row) => isNums(row, f))) return 'w1';
+  return null;
+}
+
 function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (!isStr(m.id)) return `${where}: no id`;
   if (!MODEL_KINDS.includes(m.kind as ModelKind)) return `${where} (${m.id}): kind must be ${MODEL_KINDS.join(' or ')}`;
@@ -90,6 +108,10 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
     const q = (typeof m.cpu_int8 === 'object' && m.cpu_int8 !== null ? m.cpu_int8 : {}) as Record<string, unknown>;
     if (!insideFolder(q.file)) return `${where} (${m.id}): cpu_int8.file must be a path inside the models folder`;
     if (!isSha256(q.sha256)) return `${where} (${m.id}): cpu_int8.sha256 must be 64 hex digits`;
+  }
+  if (m.amount !== undefined) {
+    const problem = checkAmount(m.amount);
+    if (problem) return `${where} (${m.id}): amount ${problem}`;
   }
   if (m.kind === 'tone' && (!isNum(m.thumb) || m.thumb < 8 || !isNum(m.knots) || m.knots < 2)) {
     return `${where} (${m.id}): a tone model needs thumb (>= 8) and knots (>= 2)`;

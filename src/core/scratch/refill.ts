@@ -24,7 +24,7 @@ import type { SessionCache } from '../inference/session';
 import { getModel, loadManifest } from '../models/manifest';
 import { decodeMask } from '../refine/inputs';
 import { RestorePipeline } from '../restore/pipeline';
-import { localStage } from '../restore/stages/local';
+import { judgeAmount, localStage } from '../restore/stages/local';
 import { scratchStage, type ScratchInfo } from '../restore/stages/scratches';
 import { toneStage } from '../restore/stages/tone';
 import { isCancel, throwIfAborted } from '../cancel';
@@ -202,9 +202,16 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
   await writeMask(tmp, cropMask(o.newMask, W, crop), crop.w, crop.h);
   let restored;
   try {
+    // the local network at the whole photo's amount (judged on the whole photo, as the restore did), not the crop's
+    const local = o.settings.stages?.local ?? {};
+    const amount = local.adapt === false ? undefined : judgeAmount(toned.image, getModel(o.manifest, local.modelId ?? o.settings.modelId, 'restore'));
     const settings: RestoreSettings = {
       ...o.settings,
-      stages: { ...o.settings.stages, scratches: { ...own, enabled: true, mask: tmp, saveMask: undefined } },
+      stages: {
+        ...o.settings.stages,
+        scratches: { ...own, enabled: true, mask: tmp, saveMask: undefined },
+        local: { ...local, ...(amount !== undefined ? { amount } : {}) },
+      },
     };
     const pipeline = new RestorePipeline({ ...common, settings, stages: [scratchStage, localStage] });
     restored = await pipeline.run(cropImage(toned.image, crop), {

@@ -41,6 +41,8 @@ export interface QueueItem {
   rev: number;
   /** The colour mapping the restore found for this photo and the strength and mode it applied (the tone stage). */
   tone: ToneInfo | null;
+  /** How much of the network's change the restore judged this photo needs (0..1; null: not adapted or unknown). */
+  noiseAmount: number | null;
   /** What the scratch stage filled (its mask is the engine's, shown by "Show what was fixed"); null = nothing known. */
   scratches: ScratchResult | null;
 }
@@ -271,6 +273,7 @@ export class AppState {
       again: false,
       rev: 0,
       tone: null,
+      noiseAmount: null,
       scratches: null,
     };
   }
@@ -573,6 +576,7 @@ export class AppState {
       madeWith: status === 'done' ? made : status === 'skipped' ? (it.madeWith ?? made) : it.madeWith,
       tone: (r.info?.tone as ToneInfo | undefined) ?? (status === 'skipped' ? it.tone : null),
       scratches: (r.info?.scratches as ScratchResult | undefined) ?? null,
+      noiseAmount: typeof r.info?.local?.amount === 'number' ? r.info.local.amount : status === 'skipped' ? it.noiseAmount : null,
     });
     const sel = this.selected;
     if (status === 'done' && (!sel || (sel.status !== 'done' && sel.status !== 'working'))) this.selectedId = it.id;

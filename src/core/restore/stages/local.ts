@@ -3,11 +3,26 @@
 // strength and tile (RestoreSettings), which predate per-stage settings; settings.stages.local may override them.
 // On a GPU a tile that runs out of memory is redone smaller, then on the CPU (../device.ts); the session that
 // worked is kept for the job's next photos. With `keepGrain` (settings.stages.local), clean grain matched to what the
-// network removed is added back (../grain.ts), and what was measured is the photo's info.
+// network removed is added back (../grain.ts), and what was measured is the photo's info. Unless `adapt` is false,
+// the strength is scaled by how much of the network's change the photo needs (../amount.ts: one number per photo,
+// from the whole photo, before any tile runs), reported as the photo's `amount`.
 import { getModel } from '../../models/manifest';
+import { photoFeatures, predictAmount } from '../amount';
 import { restoreOnDevice } from '../device';
 import { addGrain, measureGrain } from '../grain';
+import type { RestoreModel } from '../../../shared/types';
+import type { PixelImage } from '../../image/planar';
 import type { Stage } from './stage';
+
+/**
+ * How much of this network's change the photo needs (0..1, to 3 decimals); 1 for a model without `amount`. Under 1 %
+ * is 0: the photo is left as it was and the network does not run at all (a blend that small moves no pixel visibly).
+ */
+export function judgeAmount(img: PixelImage, model: RestoreModel): number {
+  if (!model.amount) return 1;
+  const a = predictAmount(photoFeatures(img), model.amount);
+  return a < 0.01 ? 0 : Math.round(a * 1000) / 1000;
+}
 
 export const localStage: Stage = {
   name: 'local',
@@ -17,23 +32,28 @@ export const localStage: Stage = {
   async load({ settings, own, modelsDir, manifest, sessions }) {
     const model = getModel(manifest, own.modelId ?? settings.modelId, 'restore');
     let cached = await sessions.get(modelsDir, model, settings.device);
-    const strength = own.strength ?? settings.strength;
+    const strength = Math.min(1, Math.max(0, own.strength ?? settings.strength ?? 1));
+    const adapt = own.adapt !== false && model.amount !== undefined;
     return {
       report: cached.report,
       async run(img, photo) {
         const ctx = { sessions, modelsDir, session: cached, onReport: photo.onReport };
+        const amount = adapt ? (own.amount ?? judgeAmount(img, model)) : 1;
         const r = await restoreOnDevice(img, model, ctx, {
-          strength,
+          strength: strength * amount,
           tile: settings.tile,
           signal: photo.signal,
           onProgress: (fr) => photo.onProgress(fr),
         });
         cached = r.session;
-        if (!own.keepGrain || r.image === img) return { image: r.image, inferenceMs: r.stats.inferenceMs, tiles: r.stats.tiles };
-        const grain = measureGrain(img, r.image);
-        addGrain(r.image, grain);
-        const info = { grain: { ...grain, sigma: grain.sigma.map((s) => Math.round(s * 1e5) / 1e5) } };
-        return { image: r.image, inferenceMs: r.stats.inferenceMs, tiles: r.stats.tiles, info };
+        const out = { image: r.image, inferenceMs: r.stats.inferenceMs, tiles: r.stats.tiles };
+        const info: Record<string, unknown> = adapt ? { amount } : {};
+        if (own.keepGrain && r.image !== img) {
+          const grain = measureGrain(img, r.image);
+          addGrain(r.image, grain);
+          info.grain = { ...grain, sigma: grain.sigma.map((s) => Math.round(s * 1e5) / 1e5) };
+        }
+        return Object.keys(info).length ? { ...out, info } : out;
       },
     };
   },
