@@ -254,12 +254,19 @@ describe('revive restore', () => {
   it('--model picks a shipped restore model other than the default, and its result differs from the default one', async () => {
     const shipped = { REVIVE_MODELS_DIR: '' }; // the repository's models/
     const photo = path.join(folder, 'a.png');
-    const natural = await cli(['restore', photo, '--out', path.join(tmp, 'o8n'), '--model', 'restore-naf32-natural-v2', '--json'], {
+    // the networks at full strength (--noise-fixed): adapting may judge this small photo to need none of either
+    const natural = await cli(['restore', photo, '--out', path.join(tmp, 'o8n'), '--model', 'restore-naf32-natural-v2', '--noise-fixed', '--json'], {
       env: shipped,
     });
     expect(natural.code).toBe(0);
     expect(JSON.parse(natural.out.split('\n')[0])).toMatchObject({ status: 'ok' });
-    const clean = await cli(['restore', photo, '--out', path.join(tmp, 'o8c')], { env: shipped }); // the default
+    expect(JSON.parse(natural.out.split('\n')[0])).not.toHaveProperty('noiseAmount'); // fixed: nothing was judged
+    // by default the photo is judged, and its amount is in the JSON line
+    const adapted = await cli(['restore', photo, '--out', path.join(tmp, 'o8a'), '--json'], { env: shipped });
+    const amount = (JSON.parse(adapted.out.split('\n')[0]) as { noiseAmount?: number }).noiseAmount;
+    expect(amount).toBeGreaterThanOrEqual(0);
+    expect(amount).toBeLessThanOrEqual(1);
+    const clean = await cli(['restore', photo, '--out', path.join(tmp, 'o8c'), '--noise-fixed'], { env: shipped }); // the default
     expect(clean.code).toBe(0);
     const [a, b] = await Promise.all(
       ['o8n', 'o8c'].map((d) => sharp(path.join(tmp, d, 'a.png')).raw().toBuffer({ resolveWithObject: true })),
