@@ -13,7 +13,10 @@ import type { AmountModel } from '../../shared/types';
 import type { PixelImage } from '../image/planar';
 
 const B = 8; // block side: the JPEG grid
-/** Blocks examined at most per scale; larger photos take an even sample of block rows and columns. */
+/**
+ * Blocks examined at most at scale 1 (and 1/s^2 of it at scale s, so every scale reads about as many pixels); larger
+ * photos take an even sample of block rows and columns. The training crops (384 px) stay under it at every scale.
+ */
 const MAX_BLOCKS = 20_000;
 const SCALES = [1, 2, 4] as const; // block pixels are the means of s x s photo pixels: fine noise, then coarse grain
 const LUMA = [0.299, 0.587, 0.114] as const;
@@ -58,7 +61,7 @@ function blockStats(img: PixelImage, s: number): BlockStats {
   const S = B * s; // photo pixels per block side
   const bw = Math.floor(w / S);
   const bh = Math.floor(h / S);
-  const stride = Math.max(1, Math.ceil(Math.sqrt((bw * bh) / MAX_BLOCKS)));
+  const stride = Math.max(1, Math.ceil(Math.sqrt((bw * bh * s * s) / MAX_BLOCKS)));
   const cap = Math.ceil(bw / stride) * Math.ceil(bh / stride) + 1;
   const st: BlockStats = {
     n: 0,

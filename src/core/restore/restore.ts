@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import type { RestoreModel } from '../../shared/types';
 import { throwIfAborted } from '../cancel';
 import { axisWeights, padPlanar, planTiles, type TilePlan, type TileRect, tilesOf } from './tiling';
-import { createImageLike, toPlanarFloat, writePlanarFloat, writePlanes, type PixelImage } from '../image/planar';
+import { createImageLike, toPlanarFloat, writePlanes, type PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
 
 export type { PixelImage } from '../image/planar';
@@ -110,15 +110,20 @@ export async function restoreImage<I extends PixelImage>(
     const rect: Rect = { x: 0, y: y0, w: W, h: y1 - y0 };
     const n = rect.w * rect.h;
     const rows = (c: number) => acc[c].subarray((y0 - bandY) * W, (y1 - bandY) * W);
-    if (strength >= 1) {
-      writePlanes(out, rect, rows(0), rows(1), rows(2)); // straight from the band: no copy
-      return;
+    const planes = [rows(0), rows(1), rows(2)];
+    if (strength < 1) {
+      // blended over the input in the band itself (these rows are final and read no more): no copies
+      const inv = 1 / (img.bitDepth === 16 ? 65535 : 255);
+      const src = img.rgb;
+      for (let c = 0; c < 3; c++) {
+        const p = planes[c];
+        for (let i = 0, s = y0 * W * 3 + c; i < n; i++, s += 3) {
+          const v = src[s] * inv;
+          p[i] = v + strength * (p[i] - v);
+        }
+      }
     }
-    const data = new Float32Array(3 * n);
-    for (let c = 0; c < 3; c++) data.set(rows(c), c * n);
-    const src = toPlanarFloat(img, rect);
-    for (let i = 0; i < data.length; i++) data[i] = src[i] + strength * (data[i] - src[i]);
-    writePlanarFloat(out, rect, data);
+    writePlanes(out, rect, planes[0], planes[1], planes[2]); // straight from the band
   };
 
   for (const t of tiles) {
