@@ -7,9 +7,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SessionCache } from '../../src/core/inference/session';
+import { AMOUNT_FEATURES } from '../../src/core/restore/amount';
 import { EngineService } from '../../src/core/service';
 import { collectInputs, inShard, planOutputs, runRestoreJob } from '../../src/core/jobs/batch';
-import { hashFile, isReviveOutput, readRecord, tryClaim, type Claim } from '../../src/core/jobs/ledger';
+import { hashFile, isReviveOutput, readRecord, settingsFingerprint, tryClaim, type Claim } from '../../src/core/jobs/ledger';
 import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/types';
 import { FIXTURES, rmrf, ROOT, tmpDir } from './restore-helpers';
 
@@ -140,6 +141,35 @@ describe('resume by identity, not by name', () => {
     const kb = await run([src], out, { existing: 'keep-both' });
     expect(kb.by('r.jpg')).toMatchObject({ status: 'ok', output: path.join(out, 'r-3.jpg') });
     expect(files(out)).toEqual(['r-2.jpg', 'r-3.jpg', 'r.jpg']);
+  });
+});
+
+describe('settings fingerprint', () => {
+  it("counts the restore model's adapt-to-each-photo regressor while adapting, and only then", async () => {
+    const dir = (name: string, amount?: unknown) => {
+      const d = path.join(tmp, name);
+      fs.cpSync(FIXTURES, d, { recursive: true });
+      const m = JSON.parse(fs.readFileSync(path.join(d, 'manifest.json'), 'utf8'));
+      const r = m.models.find((x: { kind: string }) => x.kind === 'restore');
+      if (amount) r.amount = amount;
+      fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(m));
+      return d;
+    };
+    const n = AMOUNT_FEATURES.length;
+    const amount = (b2: number) => ({
+      features: [...AMOUNT_FEATURES], mean: Array(n).fill(0), std: Array(n).fill(1), w1: [Array(n).fill(0)], b1: [0], w2: [1], b2, metrics: { any: b2 },
+    });
+    const plain = dir('fp-plain');
+    const withA = dir('fp-a', amount(0));
+    const withB = dir('fp-b', amount(1));
+    const withA2 = dir('fp-a2', { ...amount(0), metrics: { other: 'numbers' } });
+    const s: RestoreSettings = { device: 'cpu', strength: 1, format: 'png', quality: 92 };
+    const fixed: RestoreSettings = { ...s, stages: { local: { adapt: false } } };
+    const fp = async (set: RestoreSettings, d: string) => (await settingsFingerprint(set, 'png', d)).fingerprint;
+    expect(await fp(s, withA)).not.toBe(await fp(s, plain)); // a result made before the regressor is another result
+    expect(await fp(s, withA)).not.toBe(await fp(s, withB));
+    expect(await fp(s, withA)).toBe(await fp(s, withA2)); // its recorded metrics are not part of it
+    expect(await fp(fixed, withA)).toBe(await fp(fixed, plain)); // not adapting: the regressor decides nothing
   });
 });
 

@@ -156,7 +156,8 @@ export async function isReviveOutput(dir: string, name: string, keys?: Set<strin
 
 /**
  * The fingerprint of what decides an output's pixels and file: the restore model (by its checksum, so a retrained
- * model under the same id counts as other settings), the strength, each stage's settings, the output format and, for
+ * model under the same id counts as other settings; with its "adapt to each photo" regressor when that is on), the
+ * strength, each stage's settings, the output format and, for
  * lossy formats, the quality. Not the device, tile size or threads (the same result, sooner or later).
  */
 /**
@@ -180,6 +181,11 @@ export async function settingsFingerprint(
   try {
     const m = getModel(await manifestOf(modelsDir), settings.stages?.local?.modelId ?? settings.modelId, 'restore');
     model = `${m.id}@${m.sha256.slice(0, 16)}`;
+    // adapting to the photo, its regressor decides the result as much as the weights do
+    if (m.amount && settings.stages?.local?.adapt !== false) {
+      const { metrics: _metrics, ...amount } = m.amount;
+      model += `+amount@${createHash('sha256').update(JSON.stringify(amount)).digest('hex').slice(0, 8)}`;
+    }
   } catch {
     // no manifest: the id as given
   }
