@@ -17,7 +17,8 @@ plus a cross-entropy to each photo's oracle blend b / e (see fit()).
 
 Then, on validation sets never used here, the table: network at full strength / adapted / the per-photo oracle:
 clean photos (the 129 of the restorer's validation set), their seeded old-photo damage, LIVE1 at JPEG quality 20
-(4:2:0), PolyU real camera noise, CBSD68 at sigma 25, and the amount on the eight real old photos.
+(4:2:0), PolyU real camera noise, CBSD68 at sigma 25, the amount on the eight real old photos, and kinds of photo the
+fit never saw as such (every 4th clean photo upscaled 2x, made grey, grey with noise, with mild noise, at JPEG 50).
 --write puts the regressor and these numbers into models/manifest.json (the model's `amount`).
 """
 import argparse
@@ -113,7 +114,26 @@ def validation_sets() -> dict:
         c = crop16(load_rgb(p).float() / 255)
         S["cbsd68_sigma25"].append((q8(D.add_gaussian(c, 25, zlib.crc32(p.name.encode()))), c))
     S["old_photos"] = [(crop16(load_rgb(p).float() / 255), None) for p in list_images(["old-photos"])]
+    S.update(unseen_sets([c for c, _ in S["clean"]][::4]))
     return S
+
+
+def unseen_sets(clean: list) -> dict:
+    """Kinds of photo the fit never saw as such: upscaled, black-and-white, mild noise, a middling JPEG."""
+    def up2(c):
+        return q8(torch.nn.functional.interpolate(c[None], scale_factor=2, mode="bicubic", align_corners=False)[0])
+
+    def grey(c):
+        return q8((0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2])[None].repeat(3, 1, 1))
+
+    def noise(c, sigma, seed):
+        return q8(c + sigma / 255 * torch.randn(c.shape, generator=torch.Generator().manual_seed(seed)))
+
+    return {"upscaled_2x_clean": [(up2(c), up2(c)) for c in clean[:12]],
+            "grey_clean": [(grey(c), grey(c)) for c in clean],
+            "grey_noise10": [(noise(grey(c), 10, i), grey(c)) for i, c in enumerate(clean)],
+            "colour_noise5": [(noise(c, 5, i), c) for i, c in enumerate(clean)],
+            "colour_jpeg50": [(jpeg(c, 50), c) for c in clean]}
 
 
 def features(xs: list) -> np.ndarray:
