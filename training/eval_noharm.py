@@ -14,7 +14,6 @@ Inputs are written once as PNG under ~/.cache/revive/noharm; outputs are PNG; PS
 The old photos have no reference: their amounts and NIQE (input, adapted, fixed) are listed.
 """
 import argparse
-import io
 import json
 import math
 import os
@@ -33,6 +32,7 @@ from revive_train.data import list_images, load_rgb
 from revive_train.degrade import add_gaussian
 from revive_train.niqe import niqe
 from revive_train.paths import ROOT
+from fit_amount import crop16, jpeg
 
 CLI = ROOT / "out" / "cli" / "revive.js"
 WORK = Path.home() / ".cache" / "revive" / "noharm"
@@ -61,14 +61,11 @@ def build() -> dict:
         (WORK / name).mkdir(parents=True, exist_ok=True)
     S["live1_jpeg20"] = []
     for p in list_images(["val/live1"]):
-        c = arr(load_rgb(p).float() / 255)
+        c = crop16(load_rgb(p).float() / 255)
         ref, inp = WORK / "ref" / f"live1_{p.stem}.png", WORK / "live1_jpeg20" / f"{p.stem}.png"
-        save(c, ref)
+        save(arr(c), ref)
         if not inp.exists():
-            buf = io.BytesIO()
-            Image.fromarray(c).save(buf, format="JPEG", quality=20, subsampling=2)
-            buf.seek(0)
-            save(np.asarray(Image.open(buf).convert("RGB")), inp)
+            save(arr(jpeg(c, 20)), inp)  # 4:2:0, as fit_amount.py's validation set
         S["live1_jpeg20"].append((inp, ref))
     S["polyu"] = []
     for p in list_images(["val/polyu"]):

@@ -20,6 +20,7 @@ import { RestoreJob } from '../core/jobs/batch';
 import { findModelsDir } from '../core/models/manifest';
 import { hasEscapedBytes } from '../core/fs-paths';
 import { RANGES } from '../shared/limits';
+import { localStage } from '../shared/settings';
 import { type CliIO, formatMs, numberOpt, printable, span, UsageError } from './io';
 
 export const usage = `usage: revive restore <files or folders...> --out DIR [options]
@@ -152,9 +153,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       stages: {
         tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode },
         scratches,
-        ...(values['keep-grain'] || values['noise-fixed']
-          ? { local: { ...(values['keep-grain'] ? { keepGrain: true } : {}), ...(values['noise-fixed'] ? { adapt: false } : {}) } }
-          : {}),
+        ...localStage(values['keep-grain'] === true, values['noise-fixed'] !== true),
       },
       existing,
     },

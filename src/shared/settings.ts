@@ -1,6 +1,6 @@
 // The app's persisted settings: schema, defaults and a sanitiser that never throws (bad values fall back); and which
 // restore model a stored choice means, given the installed models (a choice that is gone falls back to the default).
-import type { Device, OutputFormat, RestoreSettings } from './types';
+import type { Device, OutputFormat, RestoreSettings, StageSettings } from './types';
 import { DEVICES, OUTPUT_FORMATS } from './types';
 import { clampTo, MAX_SIDE, MODEL_ID_RE, RANGES } from './limits';
 
@@ -106,6 +106,15 @@ export function pickRestoreModel<M extends ModelChoice>(models: readonly M[], ch
   return byId(chosen) ?? byId(defaultId) ?? usable[0] ?? null;
 }
 
+/**
+ * The local network's entry of RestoreSettings.stages for "Keep film grain" and "Adapt to each photo" (the app's and
+ * the CLI's): only what differs from the engine's defaults (no grain added, adapting); {} when nothing does.
+ */
+export function localStage(keepGrain: boolean, adapt: boolean): { local?: StageSettings } {
+  if (!keepGrain && adapt) return {};
+  return { local: { ...(keepGrain ? { keepGrain: true } : {}), ...(adapt ? {} : { adapt: false }) } };
+}
+
 /** The settings of a restore job from the app's settings and the model pickRestoreModel chose (none: the engine's default). */
 export function restoreSettingsFor(s: Settings, model: { id: string } | null): RestoreSettings {
   return {
@@ -118,9 +127,7 @@ export function restoreSettingsFor(s: Settings, model: { id: string } | null): R
     stages: {
       tone: { strength: s.toneStrength, mode: s.toneMode },
       scratches: { enabled: s.scratches, sensitivity: s.scratchSensitivity },
-      ...(s.keepGrain || !s.adaptNoise
-        ? { local: { ...(s.keepGrain ? { keepGrain: true } : {}), ...(s.adaptNoise ? {} : { adapt: false }) } }
-        : {}),
+      ...localStage(s.keepGrain, s.adaptNoise),
     },
   };
 }

@@ -22,7 +22,8 @@ import path from 'node:path';
 import type { RestoreSettings } from '../../shared/types';
 import { bytesOfName, fsPath, pathKey } from '../fs-paths';
 import { alive, cleanStaleTemps, type EncodeFormat, tempName } from '../image/encode';
-import { getModel, loadManifest } from '../models/manifest';
+import { loadManifest } from '../models/manifest';
+import { localModel } from '../restore/stages/local';
 
 export const LEDGER_DIR = '.revive';
 /** A claim not refreshed for this long belongs to a writer that is gone (claims are refreshed every minute). */
@@ -179,7 +180,7 @@ export async function settingsFingerprint(
 ): Promise<{ fingerprint: string; used: Record<string, unknown> }> {
   let model: string = settings.modelId ?? 'default';
   try {
-    const m = getModel(await manifestOf(modelsDir), settings.stages?.local?.modelId ?? settings.modelId, 'restore');
+    const m = localModel(await manifestOf(modelsDir), settings);
     model = `${m.id}@${m.sha256.slice(0, 16)}`;
     // adapting to the photo, its regressor decides the result as much as the weights do
     if (m.amount && settings.stages?.local?.adapt !== false) {

@@ -24,7 +24,7 @@ import type { SessionCache } from '../inference/session';
 import { getModel, loadManifest } from '../models/manifest';
 import { decodeMask } from '../refine/inputs';
 import { RestorePipeline } from '../restore/pipeline';
-import { judgeAmount, localStage } from '../restore/stages/local';
+import { judgeAmount, localModel, localStage } from '../restore/stages/local';
 import { scratchStage, type ScratchInfo } from '../restore/stages/scratches';
 import { toneStage } from '../restore/stages/tone';
 import { isCancel, throwIfAborted } from '../cancel';
@@ -106,9 +106,8 @@ function cropMask(mask: Uint8Array, w: number, r: Rect): Uint8Array {
 
 /** How far the local restorer and the fill network look around a pixel (their tiles' receptive_overlap). */
 export function reach(manifest: Manifest, settings: RestoreSettings): { local: number; fill: number } {
-  const local = settings.stages?.local?.modelId ?? settings.modelId;
   const own = settings.stages?.scratches ?? {};
-  const r = getModel(manifest, local, 'restore');
+  const r = localModel(manifest, settings);
   const f = getModel(manifest, own.fillModelId, 'fill');
   return { local: r.receptive_overlap, fill: f.receptive_overlap };
 }
@@ -204,7 +203,7 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
   try {
     // the local network at the whole photo's amount (judged on the whole photo, as the restore did), not the crop's
     const local = o.settings.stages?.local ?? {};
-    const amount = local.adapt === false ? undefined : judgeAmount(toned.image, getModel(o.manifest, local.modelId ?? o.settings.modelId, 'restore'));
+    const amount = local.adapt === false ? undefined : judgeAmount(toned.image, localModel(o.manifest, o.settings));
     const settings: RestoreSettings = {
       ...o.settings,
       stages: {

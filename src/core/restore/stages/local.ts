@@ -10,9 +10,14 @@ import { getModel } from '../../models/manifest';
 import { photoFeatures, predictAmount } from '../amount';
 import { restoreOnDevice } from '../device';
 import { addGrain, measureGrain } from '../grain';
-import type { RestoreModel } from '../../../shared/types';
+import type { Manifest, RestoreModel, RestoreSettings } from '../../../shared/types';
 import type { PixelImage } from '../../image/planar';
 import type { Stage } from './stage';
+
+/** The local network's model for these settings (its own stage setting, else the job's modelId, else the default). */
+export function localModel(manifest: Manifest, settings: RestoreSettings): RestoreModel {
+  return getModel(manifest, settings.stages?.local?.modelId ?? settings.modelId, 'restore');
+}
 
 /**
  * How much of this network's change the photo needs (0..1, to 3 decimals); 1 for a model without `amount`. Under 1 %
@@ -30,9 +35,9 @@ export const localStage: Stage = {
   weight: 1,
   enabled: (_settings, own) => own.enabled !== false,
   async load({ settings, own, modelsDir, manifest, sessions }) {
-    const model = getModel(manifest, own.modelId ?? settings.modelId, 'restore');
+    const model = localModel(manifest, settings);
     let cached = await sessions.get(modelsDir, model, settings.device);
-    const strength = Math.min(1, Math.max(0, own.strength ?? settings.strength ?? 1));
+    const strength = own.strength ?? settings.strength; // restoreImage clamps what it is given
     const adapt = own.adapt !== false && model.amount !== undefined;
     return {
       report: cached.report,
