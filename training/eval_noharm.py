@@ -16,7 +16,6 @@ The old photos have no reference: their amounts and NIQE (input, adapted, fixed)
 import argparse
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys

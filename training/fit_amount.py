@@ -25,7 +25,6 @@ import argparse
 import hashlib
 import io
 import json
-import math
 import random
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from revive_train import valset
 from revive_train import degrade as D
 from revive_train.data import TRAIN_FOLDERS, list_images, load_rgb
 from revive_train.ort import ort_batch
-from revive_train.paths import DATASETS, ROOT
+from revive_train.paths import ROOT
 
 CACHE = Path.home() / ".cache" / "revive" / "amount"
 EPS = 255.0 ** 2 * 1e-6  # PSNR capped at 60 dB
