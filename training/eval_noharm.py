@@ -3,6 +3,11 @@ npm run build:cli) on photos with a clean reference, with "adapt to each photo" 
 (the network at full strength, as before), in one run:
 
     /usr/bin/python3 training/eval_noharm.py [--model ID] [--out docs/training/noharm_metrics.json]
+        [--models-dir DIR] [--flags "--strength 0 --tone 0"] [--arms adapted] [--tag NAME]
+
+--models-dir: a candidate models folder (the CLI reads it through REVIVE_MODELS_DIR); --flags: more CLI options for
+every run (e.g. the scratch stage alone: --strength 0); --arms: which of adapted,fixed to run; --tag: names the
+output folders, so two candidates' outputs can be kept side by side.
 
 Sets (never used in training; the same pictures every run):
 - clean: the 129 clean photos of the restorer's validation set (CBSD68, McMaster, Set14, LIVE1): PSNR to themselves;
@@ -16,6 +21,7 @@ The old photos have no reference: their amounts and NIQE (input, adapted, fixed)
 import argparse
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -86,11 +92,12 @@ def build() -> dict:
     return S
 
 
-def run_cli(inputs: list, out: Path, *flags) -> dict:
+def run_cli(inputs: list, out: Path, *flags, models_dir: Path = None) -> dict:
     if out.exists():
         shutil.rmtree(out)
     cmd = ["node", str(CLI), "restore", *map(str, inputs), "--out", str(out), "--format", "png", "--json", *flags]
-    res = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT))
+    env = dict(os.environ, REVIVE_MODELS_DIR=str(models_dir)) if models_dir else None
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=str(ROOT), env=env)
     per = {l["input"]: l for l in (json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")) if "input" in l}
     bad = [l for l in per.values() if l["status"] != "ok"]
     if res.returncode != 0 or bad or len(per) != len(inputs):
@@ -116,6 +123,10 @@ def main():
     ap.add_argument("--model", default=None, help="restore model id (default: the manifest's default)")
     ap.add_argument("--out", type=Path, default=None, help="write the numbers here (JSON)")
     ap.add_argument("--sets", default="clean,damaged,live1_jpeg20,polyu,cbsd68_sigma25,old_photos")
+    ap.add_argument("--models-dir", type=Path, default=None, help="a candidate models folder (REVIVE_MODELS_DIR)")
+    ap.add_argument("--flags", default="", help="more CLI options for every run")
+    ap.add_argument("--arms", default="adapted,fixed")
+    ap.add_argument("--tag", default="", help="suffix of the output folders")
     args = ap.parse_args()
     if not CLI.exists():
         raise SystemExit(f"{CLI} is missing: npm run build:cli")
@@ -125,9 +136,11 @@ def main():
     for name in args.sets.split(","):
         items = S[name]
         row = {"n": len(items)}
-        for arm, flags in (("adapted", ()), ("fixed", ("--noise-fixed",))):
-            out = WORK / "out" / f"{name}-{arm}"
-            per = run_cli([i for i, _ in items], out, *model, *flags)
+        arms = {"adapted": (), "fixed": ("--noise-fixed",)}
+        for arm in args.arms.split(","):
+            out = WORK / "out" / f"{name}-{arm}{'-' + args.tag if args.tag else ''}"
+            per = run_cli([i for i, _ in items], out, *model, *arms[arm], *args.flags.split(),
+                          models_dir=args.models_dir)
             if arm == "adapted":
                 am = [per[str(i)].get("noiseAmount") for i, _ in items]
                 row["amount"] = {"mean": round(float(np.mean(am)), 3), "min": min(am), "max": max(am)}

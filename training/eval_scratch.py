@@ -78,18 +78,70 @@ def prob_pass(pair, x: torch.Tensor) -> torch.Tensor:
     return (torch.sigmoid(pair.detect(xp))[..., :h, :w][0] * 255).round() / 255
 
 
+COARSE_MIN_AREA = 256  # src/core/scratch/scratch.ts: the coarse pass's marks count only in regions this large
+
+
+def coarse_filter(cs: torch.Tensor, thr: float, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
+    """src/core/scratch/scratch.ts dropSmallRegions: the coarse probability [1, h, w] with every region of pixels at
+    or above thr (8-connected) smaller than min_area pixels set to 0. The coarse pass is there for what is too wide
+    for the fine one (torn corners, wide cracks); its small marks are mostly false ones, and the fine pass sees small
+    damage better."""
+    from scipy import ndimage
+    lab, n = ndimage.label((cs[0] >= thr).numpy(), structure=np.ones((3, 3)))
+    if n == 0:
+        return cs
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    small = (sizes < min_area)[lab] & (lab > 0)
+    out = cs.clone()
+    out[0][torch.from_numpy(small)] = 0
+    return out
+
+
+DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.08, "max_std": 0.03}  # scratch.ts DARK_FLAT
+
+
+def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict = DARK_FLAT) -> torch.Tensor:
+    """src/core/scratch/scratch.ts dropDarkFlatRegions: regions at or above thr (8-connected) of at least min_area
+    pixels that are thick (pixels per edge pixel >= min_thickness; an edge pixel has a 4-neighbour in the photo outside
+    the region), near black and flat (luma mean <= max_luma, std <= max_std) set to 0: a mount's black, not damage."""
+    from scipy import ndimage
+    m = (prob[0] >= thr).numpy()
+    lab, n = ndimage.label(m, structure=np.ones((3, 3)))
+    if n == 0:
+        return prob
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    interior = ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(2, 1), border_value=1)
+    edges = np.bincount(lab[m & ~interior], minlength=n + 1)
+    luma = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).double().numpy()
+    mean = ndimage.mean(luma, lab, np.arange(n + 1))
+    sq = ndimage.mean(luma * luma, lab, np.arange(n + 1))
+    std = np.sqrt(np.maximum(0, sq - mean * mean))
+    drop = (sizes >= rule["min_area"]) & (sizes >= rule["min_thickness"] * edges) & (mean <= rule["max_luma"]) & \
+        (std <= rule["max_std"])
+    drop[0] = False
+    if not drop.any():
+        return prob
+    out = prob.clone()
+    out[0][torch.from_numpy(drop[lab])] = 0
+    return out
+
+
 @torch.no_grad()
-def prob_of(pair, x: torch.Tensor) -> torch.Tensor:
-    """The engine's detectDamage: the full-resolution pass, and the pass over the photo shrunk 4 times, upsampled
-    bilinearly, where it is higher (photos under 256 px: the full-resolution pass only)."""
+def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
+    """The engine's detectDamage: the full-resolution pass, and the pass over the photo shrunk 4 times (its regions
+    at or above thr smaller than min_area dropped), upsampled bilinearly, where it is higher (photos under 256 px:
+    the full-resolution pass only); then, with thr, the dark flat regions dropped (drop_dark_flat)."""
     p = prob_pass(pair, x)
     H, W = x.shape[1:]
-    if min(H, W) < 64 * COARSE_FACTOR:
-        return p
-    small = area_down(x, round(max(W, H) / COARSE_FACTOR))
-    small = (small * 65535).round() / 65535  # the engine feeds it as a 16-bit image
-    c = F.interpolate(prob_pass(pair, small)[None], size=(H, W), mode="bilinear", align_corners=False)[0]
-    return torch.maximum(p, (c * 255).round() / 255)
+    if min(H, W) >= 64 * COARSE_FACTOR:
+        small = area_down(x, round(max(W, H) / COARSE_FACTOR))
+        small = (small * 65535).round() / 65535  # the engine feeds it as a 16-bit image
+        cs = prob_pass(pair, small)
+        if thr is not None and min_area > 0:
+            cs = coarse_filter(cs, thr, min_area)
+        c = F.interpolate(cs[None], size=(H, W), mode="bilinear", align_corners=False)[0]
+        p = torch.maximum(p, (c * 255).round() / 255)
+    return drop_dark_flat(p, x, thr) if thr is not None else p
 
 
 @torch.no_grad()
@@ -140,7 +192,7 @@ def evaluate(pair, items: list, sens: float = 0.5, ablations: bool = True) -> di
     tol = {"pred_ok": 0.0, "pred": 0.0, "target_found": 0.0, "target": 0.0}
     rows = []
     for clean, dmg, alpha in items:
-        prob = prob_of(pair, dmg)
+        prob = prob_of(pair, dmg, thr)
         target, weight = damage_target(alpha[None], dmg[None], clean[None])
         target, weight = target[0], weight[0]
         pred = (prob >= thr).float()
@@ -190,7 +242,7 @@ def false_marks(pair, photos: list, sens: float = 0.5, soft: bool = False) -> di
     for i, x in enumerate(photos):
         if soft:
             x = photo_like(x, random.Random(777 + i))
-        fr.append(float(grow((prob_of(pair, x) >= thr).float()).mean()))
+        fr.append(float(grow((prob_of(pair, x, thr) >= thr).float()).mean()))
     return {"mean_marked": round(float(np.mean(fr)), 5), "worst_marked": round(float(np.max(fr)), 5),
             "photos_over_0.5pct": int(sum(f > 0.005 for f in fr)), "photos": len(fr)}
 
@@ -211,7 +263,7 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for clean, dmg, alpha in items[:6]:
-        mask = grow((prob_of(pair, dmg) >= threshold(0.5)).float())
+        mask = grow((prob_of(pair, dmg, threshold(0.5)) >= threshold(0.5)).float())
         res = fill_with(pair, dmg, mask)
         h, w = 320, 320
         crop = lambda t: t[:, :h, :w] if t.shape[1] >= h and t.shape[2] >= w else F.pad(t, (0, max(0, w - t.shape[2]), 0, max(0, h - t.shape[1])))[:, :h, :w]
@@ -220,7 +272,7 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
     old = sorted(old_dir.glob("*.png")) if old_dir.is_dir() else []
     for p in old:
         x = load_rgb(p).float() / 255
-        mask = grow((prob_of(pair, x) >= threshold(0.5)).float())
+        mask = grow((prob_of(pair, x, threshold(0.5)) >= threshold(0.5)).float())
         res = fill_with(pair, x, mask)
         sheet = Image.fromarray(to_img(torch.cat([x, overlay(x, mask), res], 2)))
         k = min(1.0, 1500 / sheet.width)  # docs-sized: the 100 % crops below show the detail

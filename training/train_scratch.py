@@ -24,40 +24,48 @@ from revive_train.common import EMA, RUNS, Checkpointer, Logger, resume, run_arg
 from revive_train.config import ScratchConfig, asdict
 from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import step_seed
-from revive_train.scratch import ScratchDetector, ScratchFill, damage_target, fill_mask, n_params
+from revive_train.scratch import ScratchDetector, ScratchEnsemble, ScratchFill, damage_target, fill_mask, n_params
 from revive_train.scratch_damage import sample
+from revive_train.scratch_mine import hard_crop, init_from_models, mined, spot_weights
 
 
 class Pair(nn.Module):
     """The two networks as one module, so one optimiser, EMA and checkpoint carry both."""
 
-    def __init__(self, widths=(16, 32, 48, 64)):
+    def __init__(self, widths=(16, 32, 48, 64), members: int = 1):
         super().__init__()
-        self.detect = ScratchDetector(widths)
+        self.detect = ScratchDetector(widths) if members == 1 else ScratchEnsemble(widths, members)
         self.fill = ScratchFill(widths)
 
 
-def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None) -> tuple:
-    """(damaged, clean, alpha), each [N, C, S, S], a pure function of (cfg.seed, step)."""
+def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None, spots: list = ()) -> tuple:
+    """(damaged, clean, alpha), each [N, C, S, S], a pure function of (cfg.seed, step) (and the mined spots: with
+    cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine)."""
     rng = random.Random(step_seed(cfg.seed, step, 5))
     sampler.rng = random.Random(rng.randrange(1 << 30))
     crops = sampler.batch(n or cfg.batch)
-    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives) for c in crops]
+    if cfg.p_hard and spots:
+        hard = random.Random(rng.randrange(1 << 30))
+        weights = spot_weights(spots)
+        for k in range(len(crops)):
+            if hard.random() < cfg.p_hard:
+                crops[k] = hard_crop(sampler.images, spots, cfg.crop, hard, weights).float() / 255.0
+    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives, cfg.jpeg_min) for c in crops]
     return tuple(torch.stack(t) for t in zip(*out))
 
 
 class Batches(torch.utils.data.IterableDataset):
     """make_batch for step, step + 1, ... in a worker process, so drawing the damage overlaps the training step."""
 
-    def __init__(self, cfg: ScratchConfig, start: int):
-        self.cfg, self.start = cfg, start
+    def __init__(self, cfg: ScratchConfig, start: int, spots: list = ()):
+        self.cfg, self.start, self.spots = cfg, start, spots
 
     def __iter__(self):
         torch.set_num_threads(1)
         sampler = CropSampler.from_folders(size=self.cfg.crop, p_rescale=self.cfg.p_rescale, seed=self.cfg.seed)
         step = self.start
         while True:
-            yield make_batch(sampler, self.cfg, step)
+            yield make_batch(sampler, self.cfg, step, spots=self.spots)
             step += 1
 
 
@@ -98,16 +106,22 @@ def main():
     dev = setup_torch(cfg)
     run_dir = RUNS / cfg.run
     pair = Pair(**cfg.model).to(dev)
+    if cfg.init_models:
+        init_from_models(pair, cfg.init_models)
+    spots = []
+    if cfg.p_hard:
+        spots = mined(cfg.init_models, pair.detect.eval(), cfg.hard_thr)
+        print(f"{len(spots)} mined spots (hard negatives)", flush=True)
     opt = torch.optim.AdamW(pair.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = EMA(pair, cfg.ema)
     step, _ = resume(run_dir, pair, ema, opt, dev)
-    batches = iter(torch.utils.data.DataLoader(Batches(cfg, step), batch_size=None, num_workers=1, prefetch_factor=4))
+    batches = iter(torch.utils.data.DataLoader(Batches(cfg, step, spots), batch_size=None, num_workers=1, prefetch_factor=4))
     vd, vc, va = val_set(cfg)
     vt, vw = damage_target(va, vd, vc)
     vm = fill_mask(va)
     log = Logger(run_dir)
     log.log(event="start", step=step, config=asdict(cfg), params_detect=n_params(pair.detect),
-            params_fill=n_params(pair.fill))
+            params_fill=n_params(pair.fill), mined_spots=len(spots))
     ckpt = Checkpointer(run_dir, cfg, pair, ema, opt, args.minutes)
     t0, acc = time.time(), []
     while step < cfg.steps:

@@ -79,6 +79,22 @@ describe('shipped scratch models', () => {
     expect(r.info.fraction).toBeLessThan(0.01);
   });
 
+  it("leaves a round portrait's black mount alone (it once smeared the background into its corners)", async () => {
+    const img = await loadRgb(path.join(ROOT, 'samples', 'girl-with-flower-crown.jpg')); // 700 x 700, black corners
+    const r = await stage(img);
+    expect(r.info.fraction).toBeLessThan(0.005); // was 17 % before the dark-flat rule
+    let changed = 0;
+    for (let y = 0; y < 120; y++) {
+      for (let x = 0; x < 120; x++) {
+        for (const [cx, cy] of [[x, y], [699 - x, y], [x, 699 - y], [699 - x, 699 - y]]) {
+          const i = 3 * (cy * 700 + cx);
+          if (r.image.rgb[i] !== img.rgb[i] || r.image.rgb[i + 1] !== img.rgb[i + 1] || r.image.rgb[i + 2] !== img.rgb[i + 2]) changed++;
+        }
+      }
+    }
+    expect(changed).toBe(0);
+  });
+
   it('finds the same damage tiled and whole, and from 8 and 16 bit', async () => {
     const { damaged } = paintDamage(await loadRgb(crops(4)[0]));
     const m = await loadManifest(MODELS);

@@ -6,7 +6,18 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dilate, maskFromProb, maskStats, maxUpsampled, ownPart, thresholdFor } from '../../src/core/scratch/scratch';
+import {
+  DARK_FLAT,
+  dilate,
+  dropDarkFlatRegions,
+  dropSmallRegions,
+  forEachRegion,
+  maskFromProb,
+  maskStats,
+  maxUpsampled,
+  ownPart,
+  thresholdFor,
+} from '../../src/core/scratch/scratch';
 import { maskTarget, readMask, writeMask } from '../../src/core/scratch/mask-file';
 import { planTiles, tilesOf } from '../../src/core/restore/tiling';
 
@@ -71,6 +82,84 @@ describe('the coarse pass', () => {
     // output x -> source (x + 0.5) / 4 - 0.5, clamped: 0, 0, 0.125, 0.375, 0.625, 0.875, 1, 1
     expect(Array.from(dst.subarray(0, 8))).toEqual([90, 0, 25, 75, 125, 175, 200, 200]);
     expect(Array.from(dst.subarray(8))).toEqual([0, 0, 25, 75, 125, 175, 200, 200]);
+  });
+});
+
+describe("the coarse pass's small regions", () => {
+  it('drops regions under the area at the threshold, keeps larger and 8-connected ones and lower values', () => {
+    const w = 40;
+    const h = 20;
+    const prob = new Uint8Array(w * h);
+    const set = (x: number, y: number, v: number): void => {
+      prob[y * w + x] = v;
+    };
+    for (let i = 0; i < 12; i++) set(2 + i, 2 + i, 250); // a diagonal line, 12 px: one region only 8-connected
+    for (let y = 1; y < 4; y++) for (let x = 30; x < 34; x++) set(x, y, 240); // a 4 x 3 blob: 12 px
+    for (let x = 20; x < 25; x++) set(x, 15, 230); // 5 px: under the area
+    set(25, 15, 100); // below the threshold: not part of any region, left as it is
+    set(5, 18, 255); // a single pixel
+    const before = prob.slice();
+    dropSmallRegions(prob, w, h, 217, 10);
+    for (let i = 0; i < 12; i++) expect(prob[(2 + i) * w + 2 + i]).toBe(250);
+    expect(prob[2 * w + 31]).toBe(240);
+    for (let x = 20; x < 25; x++) expect(prob[15 * w + x]).toBe(0);
+    expect(prob[15 * w + 25]).toBe(100);
+    expect(prob[18 * w + 5]).toBe(0);
+    // nothing else changed
+    const changed = [...prob].map((v, i) => (v !== before[i] ? i : -1)).filter((i) => i >= 0);
+    expect(changed.sort((a, b) => a - b)).toEqual([15 * w + 20, 15 * w + 21, 15 * w + 22, 15 * w + 23, 15 * w + 24, 18 * w + 5]);
+    // with a lower threshold the 5 px run joins the pixel of 100 next to it: 6 px, still under 10; at 6 it stays
+    const again = before.slice();
+    dropSmallRegions(again, w, h, 100, 6);
+    for (let x = 20; x < 25; x++) expect(again[15 * w + x]).toBe(230);
+    expect(again[18 * w + 5]).toBe(0);
+  });
+});
+
+describe('dark flat regions', () => {
+  // a 100 x 60 photo: mid-grey, a black corner block (40 x 30, flat), a black line 2 px wide and 90 long, a dark but
+  // textured block, and a light flat block; the probability marks all of them
+  const w = 100;
+  const h = 60;
+  function scene(bitDepth: 8 | 16) {
+    const max = bitDepth === 16 ? 65535 : 255;
+    const rgb = bitDepth === 16 ? new Uint16Array(3 * w * h) : new Uint8Array(3 * w * h);
+    const prob = new Uint8Array(w * h);
+    const put = (x: number, y: number, v: number, p = 240): void => {
+      for (let c = 0; c < 3; c++) rgb[3 * (y * w + x) + c] = Math.round(v * max);
+      prob[y * w + x] = p;
+    };
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) put(x, y, 0.5, 0);
+    for (let y = 0; y < 30; y++) for (let x = 0; x < 40; x++) put(x, y, 0.02 + 0.01 * ((x + y) % 2)); // the mount
+    for (let x = 5; x < 95; x++) for (const y of [40, 41]) put(x, y, 0.01); // a black scratch: all edge
+    for (let y = 0; y < 30; y++) for (let x = 60; x < 100; x++) put(x, y, (x + y) % 2 ? 0.0 : 0.12); // dark (mean 0.06), textured (std 0.06)
+    for (let y = 45; y < 60; y++) for (let x = 40; x < 100; x++) put(x, y, 0.95); // light and flat: a torn corner
+    return { img: { width: w, height: h, bitDepth, rgb }, prob };
+  }
+
+  it('drops only a large, thick, near-black and flat region, 8 and 16 bit', () => {
+    for (const bits of [8, 16] as const) {
+      const { img, prob } = scene(bits);
+      dropDarkFlatRegions(prob, img, 217);
+      expect(prob[10 * w + 10]).toBe(0); // the mount
+      expect(prob[40 * w + 50]).toBe(240); // the scratch stays damage
+      expect(prob[10 * w + 70]).toBe(240); // dark but not flat
+      expect(prob[50 * w + 70]).toBe(240); // flat but light
+    }
+    // below the threshold a region is not looked at, and a smaller minimum area than the mount's keeps nothing else
+    const { img, prob } = scene(8);
+    dropDarkFlatRegions(prob, img, 241);
+    expect(prob[10 * w + 10]).toBe(240);
+    const again = scene(8);
+    dropDarkFlatRegions(again.prob, again.img, 217, { ...DARK_FLAT, minArea: 1201 });
+    expect(again.prob[10 * w + 10]).toBe(240); // 1,200 px: under the area
+  });
+
+  it('visits every region once with all its pixels', () => {
+    const { prob } = scene(8);
+    const sizes: number[] = [];
+    forEachRegion(prob, w, h, 217, (r) => sizes.push(r.length));
+    expect(sizes.sort((a, b) => a - b)).toEqual([180, 900, 1200, 1200]);
   });
 });
 

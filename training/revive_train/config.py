@@ -99,6 +99,10 @@ class ScratchConfig(CropConfig):
     lambda_dice: float = 0.5  # soft Dice on the damage mask (its F1)
     lambda_fill: float = 1.0  # L1 of the fill inside the mask
     negatives: str = "v2"  # which of the photo's own structures are drawn in (scratch_damage.NEGATIVES)
+    init_models: Optional[dict] = None  # {"detect": onnx, "fill": onnx} (repository-relative): a new run starts there
+    p_hard: float = 0.0  # share of crops drawn around where init_models' detector marks undamaged photos (scratch_mine)
+    hard_thr: float = 0.5  # the probability that counts as a mark when mining them
+    jpeg_min: int = 60  # the lowest JPEG quality of the scan after the damage (scratch_damage.scan)
     val_every: int = 250
 
 

@@ -5,7 +5,8 @@ resolution without losing a pixel: a 1 px scratch stays visible), four levels do
 about 150 px: wide cracks and the context that tells a scratch from a wire), nearest upsampling with skip additions,
 plain 3x3 convolutions and ReLU (what onnxruntime runs fastest on a CPU), and a 2x2 pixel shuffle out.
 
-- ScratchDetector: RGB [N, 3, H, W] in [0, 1] -> logit [N, 1, H, W] (sigmoid: the damage probability).
+- ScratchDetector: RGB [N, 3, H, W] in [0, 1] -> logit [N, 1, H, W] (sigmoid: the damage probability);
+  ScratchEnsemble: the mean logit of several of them.
 - ScratchFill: (RGB, mask [N, 1, H, W], 1 = fill) -> RGB. Inside the graph the masked pixels are first filled by
   push-pull (a masked image pyramid, each hole taking the average of its surroundings at the finest level that has
   any), then the network adds texture and structure to that, and the result is composited: unmasked pixels are the
@@ -62,6 +63,18 @@ class ScratchDetector(nn.Module):
 
     def forward(self, x):
         return self.net(x * 2 - 1)
+
+
+class ScratchEnsemble(nn.Module):
+    """Several detectors of the same shape whose logits are averaged: one graph, one file (members trained apart:
+    one from the other's weights with hard negatives, scratch_mine.py). Costs the sum of its members."""
+
+    def __init__(self, widths=(24, 32, 48, 64), members: int = 2):
+        super().__init__()
+        self.members = nn.ModuleList([ScratchDetector(widths) for _ in range(members)])
+
+    def forward(self, x):
+        return sum(m(x) for m in self.members) / len(self.members)
 
 
 def push_pull(x: torch.Tensor, known: torch.Tensor, levels: int = PP_LEVELS, eps: float = 1e-4) -> torch.Tensor:
@@ -128,7 +141,7 @@ def gmac_per_mp(m: nn.Module) -> float:
             hooks.append(mod.register_forward_hook(hook))
     x = torch.rand(1, 3, 256, 256)
     with torch.no_grad():
-        m(x) if isinstance(m, ScratchDetector) else m(x, torch.zeros(1, 1, 256, 256))
+        m(x) if isinstance(m, (ScratchDetector, ScratchEnsemble)) else m(x, torch.zeros(1, 1, 256, 256))
     for h in hooks:
         h.remove()
     return total / (256 * 256) / 1e3

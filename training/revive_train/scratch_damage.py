@@ -400,22 +400,22 @@ def photo_like(x: torch.Tensor, rng: random.Random) -> torch.Tensor:
     return x.clamp(0, 1)
 
 
-def scan(x: torch.Tensor, rng: random.Random) -> torch.Tensor:
-    """The scanner after the damage: mild noise and sometimes JPEG."""
+def scan(x: torch.Tensor, rng: random.Random, jpeg_min: int = 60) -> torch.Tensor:
+    """The scanner after the damage: mild noise and sometimes JPEG (quality jpeg_min-95, PIL's 4:2:0)."""
     if rng.random() < 0.4:
         g = torch.from_numpy(np.random.default_rng(rng.randrange(1 << 30)).standard_normal(x.shape).astype(np.float32))
         x = (x + rng.uniform(0.002, 0.012) * g).clamp(0, 1)
     if rng.random() < 0.3:
         a = (x.permute(1, 2, 0).numpy() * 255).round().clip(0, 255).astype(np.uint8)
         buf = io.BytesIO()
-        Image.fromarray(a).save(buf, format="JPEG", quality=rng.randint(60, 95))
+        Image.fromarray(a).save(buf, format="JPEG", quality=rng.randint(jpeg_min, 95))
         x = torch.from_numpy(np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB")).copy()) \
             .permute(2, 0, 1).float() / 255
     return x
 
 
 def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lines: float = 0.3,
-           negatives: str = "v2") -> tuple:
+           negatives: str = "v2", jpeg_min: int = 60) -> tuple:
     """One training sample from a clean crop [3, H, W]: (input, target, alpha). input = the damaged scan; target = the
     same print without damage (what the fill should give back); alpha = the damage's coverage (0 for a clean one)."""
     x = clean
@@ -429,4 +429,4 @@ def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lin
         damaged = x
     else:
         damaged, alpha = damage(x, rng)
-    return scan(damaged, rng), x, alpha
+    return scan(damaged, rng, jpeg_min), x, alpha

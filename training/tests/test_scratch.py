@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -146,3 +147,104 @@ def test_onnx_export_matches_pytorch_through_onnxruntime_node(tmp_path):
         ref_d, ref_f = det(x).numpy(), fill(x, m).numpy()
     assert np.abs(run_ort_node(p_det, {"image": x.numpy()})["logit"] - ref_d).max() < 1e-4
     assert np.abs(run_ort_node(p_fill, {"image": x.numpy(), "mask": m.numpy()})["filled"] - ref_f).max() < 1e-4
+
+
+def test_a_run_starts_from_shipped_models_weights(tmp_path, monkeypatch):
+    """init_models: the ONNX files a run starts from (weights rounded to float16 and stored so, as export_scratch.py
+    ships them) give back exactly the network's weights."""
+    from revive_train import scratch_mine
+    from revive_train.onnx_export import store_fp16
+    from train_scratch import Pair
+    torch.manual_seed(1)
+    src = Pair((8, 8, 8, 8)).eval()
+    src.load_state_dict({k: v.half().float() for k, v in src.state_dict().items()})
+    export_onnx(src.detect, (torch.rand(1, 3, 64, 64),), tmp_path / "d.onnx", ["image"], ["logit"], opset=17)
+    store_fp16(tmp_path / "d.onnx")
+    export_onnx(src.fill, (torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)), tmp_path / "f.onnx",
+                ["image", "mask"], ["filled"], opset=17)
+    store_fp16(tmp_path / "f.onnx")
+    monkeypatch.setattr(scratch_mine, "ROOT", tmp_path)
+    dst = Pair((8, 8, 8, 8))
+    scratch_mine.init_from_models(dst, {"detect": "d.onnx", "fill": "f.onnx"})
+    for (k, a), b in zip(src.state_dict().items(), dst.state_dict().values()):
+        assert torch.equal(a, b), k
+    with pytest.raises(ValueError):
+        scratch_mine.init_from_models(Pair((8, 8, 8, 16)), {"detect": "d.onnx", "fill": "f.onnx"})
+
+
+class MarksBright(torch.nn.Module):
+    """A stand-in detector: logit +8 where the photo is near white, -8 elsewhere."""
+
+    def forward(self, x):
+        return (x.amin(1, keepdim=True) > 0.95).float() * 16 - 8
+
+
+def test_mining_finds_where_a_detector_marks_and_crops_around_it(tmp_path):
+    from PIL import Image
+    from revive_train.scratch_mine import hard_crop, mine, spot_weights
+    a = (photo(2, 200, 300).permute(1, 2, 0).numpy() * 200).astype(np.uint8)
+    a[100:104, 220:226] = 255  # one white speck: a "false mark" at (222.5, 101.5)
+    (tmp_path / "set").mkdir()
+    Image.fromarray(a).save(tmp_path / "set" / "p.png")
+    spots = mine(MarksBright(), thr=0.5, crop=64, root=tmp_path, folders=("set",))
+    full = [s for s in spots if s["scale"] == 1]
+    assert len(full) == 1 and abs(full[0]["x"] - 222.5) < 0.6 and abs(full[0]["y"] - 101.5) < 0.6
+    assert full[0]["area"] == 24 and full[0]["peak"] > 0.99
+    assert all(s["scale"] in (0.5, 0.25) for s in spots if s is not full[0])
+    img = torch.from_numpy(a).permute(2, 0, 1).contiguous()
+    for seed in range(10):
+        c = hard_crop([img], full, 64, random.Random(seed))
+        assert c.shape == (3, 64, 64) and c.dtype == torch.uint8
+        assert int((c.int().amin(0) == 255).sum()) == 24  # the speck is in every crop, whole
+    assert torch.equal(hard_crop([img], full, 64, random.Random(4)), hard_crop([img], full, 64, random.Random(4)))
+    # a photo with many spots shares one photo's weight by the square root of their number
+    many = [{"photo": 0, "peak": 1.0}] * 4 + [{"photo": 1, "peak": 1.0}]
+    w = spot_weights(many)
+    assert sum(w[:4]) == pytest.approx(2 * w[4])
+
+
+def test_hard_crops_enter_the_batches_only_when_asked():
+    from train_scratch import make_batch
+
+    class Sampler:
+        rng = None
+        images = [(photo(3, 200, 200) * 255).byte()]
+
+        def batch(self, n):
+            return torch.stack([photo(self.rng.randrange(5), 64, 64) for _ in range(n)])
+
+    spots = [{"photo": 0, "scale": 1.0, "x": 100.0, "y": 100.0, "peak": 0.9, "area": 10}]
+    cfg = config(ScratchConfig, crop=64, batch=4)
+    plain = make_batch(Sampler(), cfg, 7)
+    assert all(torch.equal(p, q) for p, q in zip(plain, make_batch(Sampler(), cfg, 7, spots=spots)))
+    hard_cfg = config(ScratchConfig, crop=64, batch=4, p_hard=1.0)
+    a, b = make_batch(Sampler(), hard_cfg, 7, spots=spots), make_batch(Sampler(), hard_cfg, 7, spots=spots)
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
+    assert not torch.equal(a[1], plain[1])  # the clean crops (targets) come from the mined photo now
+
+
+def test_eval_emulates_the_engines_region_rules():
+    """eval_scratch.py's coarse_filter and drop_dark_flat follow src/core/scratch/scratch.ts (the same scene as
+    test/unit/scratch-core.test.ts 'dark flat regions'): the mount goes, a black scratch, a dark textured block and a
+    light flat block stay; small coarse regions go, 8-connected diagonals count as one."""
+    import eval_scratch as ev
+    w, h = 100, 60
+    x = torch.full((3, h, w), 0.5)
+    prob = torch.zeros(1, h, w)
+    yy, xx = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
+    par = ((xx + yy) % 2).float()
+    x[:, :30, :40] = (0.02 + 0.01 * par)[:30, :40]
+    x[:, 40:42, 5:95] = 0.01
+    x[:, :30, 60:] = torch.where(par[:30, 60:] > 0, 0.0, 0.12)
+    x[:, 45:, 40:] = 0.95
+    for sl in [(slice(0, 30), slice(0, 40)), (slice(40, 42), slice(5, 95)), (slice(0, 30), slice(60, 100)),
+               (slice(45, 60), slice(40, 100))]:
+        prob[0][sl] = 240 / 255
+    out = ev.drop_dark_flat(prob, x, 217 / 255)
+    assert out[0, 10, 10] == 0 and out[0, 40, 50] > 0 and out[0, 10, 70] > 0 and out[0, 50, 70] > 0
+    cs = torch.zeros(1, 20, 20)
+    for i in range(12):
+        cs[0, 2 + i, 2 + i] = 0.98  # a diagonal of 12: one region 8-connected
+    cs[0, 15, 15:18] = 0.98  # 3 px
+    kept = ev.coarse_filter(cs, 0.85, 10)
+    assert kept[0, 2, 2] > 0 and kept[0, 13, 13] > 0 and float(kept[0, 15, 15:18].sum()) == 0

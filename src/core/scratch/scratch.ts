@@ -47,26 +47,86 @@ const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 export const COARSE_FACTOR = 4;
 
 /**
+ * The coarse pass's marks count only in regions of at least this many of its pixels (8-connected, at the threshold
+ * in use): 4096 pixels of the photo, e.g. 64 x 64, or a crack 4 px wide and 1000 long. It is there for what is too
+ * wide for the fine pass; its small marks were mostly false ones (clean validation photos: 0.27 % of pixels marked
+ * -> 0.18 %, while F1 on seeded damage rose 0.733 -> 0.748; docs/training/scratches.md).
+ */
+export const COARSE_MIN_AREA = 256;
+
+/**
  * The damage probability of every pixel, 0..255 (one byte per pixel, row-major): the detector run tiled over the whole
  * photo at full resolution, and once more over the photo shrunk COARSE_FACTOR times (area average), whose probability,
  * upsampled bilinearly, counts where it is higher: a torn corner or a wide crack is too wide for the full-resolution
- * pass to see as one thing. The coarse pass costs 1/16 of the fine one. Photos under 256 px skip it.
+ * pass to see as one thing. With `threshold` (the one the mask will use), the coarse pass's regions at or above it
+ * smaller than COARSE_MIN_AREA are dropped first. The coarse pass costs 1/16 of the fine one. Photos under 256 px skip
+ * it.
  */
 export async function detectDamage(
   img: PixelImage,
   model: ScratchModel,
   session: ort.InferenceSession,
-  opts: TileRunOptions = {},
+  opts: TileRunOptions & { threshold?: number } = {},
 ): Promise<{ prob: Uint8Array } & TileRunStats> {
   const { width: W, height: H } = img;
   const coarse = Math.min(W, H) >= 64 * COARSE_FACTOR;
   const share = coarse ? 0.94 : 1;
   const fine = await detectPass(img, model, session, { ...opts, onProgress: (f) => opts.onProgress?.(share * f) });
-  if (!coarse) return fine;
-  const small = toPixelImage(downscalePlanar(img, Math.round(Math.max(W, H) / COARSE_FACTOR)));
-  const c = await detectPass(small, model, session, { ...opts, onProgress: (f) => opts.onProgress?.(share + (1 - share) * f) });
-  maxUpsampled(fine.prob, W, H, c.prob, small.width, small.height);
-  return { prob: fine.prob, inferenceMs: fine.inferenceMs + c.inferenceMs, tiles: fine.tiles + c.tiles };
+  const { threshold } = opts;
+  if (coarse) {
+    const small = toPixelImage(downscalePlanar(img, Math.round(Math.max(W, H) / COARSE_FACTOR)));
+    const c = await detectPass(small, model, session, {
+      ...opts,
+      onProgress: (f) => opts.onProgress?.(share + (1 - share) * f),
+    });
+    if (threshold !== undefined) dropSmallRegions(c.prob, small.width, small.height, threshold, COARSE_MIN_AREA);
+    maxUpsampled(fine.prob, W, H, c.prob, small.width, small.height);
+    fine.inferenceMs += c.inferenceMs;
+    fine.tiles += c.tiles;
+  }
+  if (threshold !== undefined) dropDarkFlatRegions(fine.prob, img, threshold);
+  return fine;
+}
+
+/**
+ * What is never taken for damage: a region (8-connected, at the threshold in use) of at least `minArea` pixels that is
+ * thick (pixels per boundary pixel >= `minThickness`: not a scratch or a crack, which are all edge), near black (mean
+ * luma <= `maxLuma`) and flat (its standard deviation <= `maxStd`): the black around a round or oval mount, a scan's
+ * dark background, a deep shadow. The detector learnt torn corners on a dark backing, which look the same; filling
+ * those smears the photo into its mount (docs/training/scratches.md, old photo g), while leaving a real one is no harm.
+ */
+export const DARK_FLAT = { minArea: 1024, minThickness: 4, maxLuma: 0.08, maxStd: 0.03 };
+
+/** Sets the probability of every region DARK_FLAT describes to 0 (see there); one byte per pixel, row-major. */
+export function dropDarkFlatRegions(prob: Uint8Array, img: PixelImage, threshold: number, rule = DARK_FLAT): void {
+  const { width: w, height: h, rgb } = img;
+  const scale = img.bitDepth === 16 ? 65535 : 255;
+  const outside = (j: number): boolean => prob[j] < threshold;
+  forEachRegion(prob, w, h, threshold, (region) => {
+    const n = region.length;
+    if (n < rule.minArea) return;
+    let sum = 0;
+    let sq = 0;
+    let edge = 0; // pixels with a 4-neighbour in the photo outside the region (the photo's own border is not an edge)
+    for (const i of region) {
+      const v = lumaAt(rgb, i) / scale;
+      sum += v;
+      sq += v * v;
+      const x = i % w;
+      const y = (i - x) / w;
+      if ((x > 0 && outside(i - 1)) || (x < w - 1 && outside(i + 1)) || (y > 0 && outside(i - w)) || (y < h - 1 && outside(i + w))) {
+        edge++;
+      }
+    }
+    const mean = sum / n;
+    const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
+    if (n >= rule.minThickness * edge && mean <= rule.maxLuma && std <= rule.maxStd) for (const i of region) prob[i] = 0;
+  });
+}
+
+/** Rec. 601 luma of pixel i of interleaved RGB, in the array's own units. */
+function lumaAt(rgb: PixelImage['rgb'], i: number): number {
+  return 0.299 * rgb[3 * i] + 0.587 * rgb[3 * i + 1] + 0.114 * rgb[3 * i + 2];
 }
 
 /** A planar float image as a 16-bit PixelImage (what the tile loop reads). */
@@ -84,6 +144,58 @@ function lerpAt(i: number, out: number, src: number): [number, number, number] {
   const f = Math.max(0, (i + 0.5) * (src / out) - 0.5);
   const i0 = Math.min(Math.floor(f), src - 1);
   return [i0, Math.min(i0 + 1, src - 1), f - i0];
+}
+
+/**
+ * Sets to 0 every region of pixels at or above `threshold` (8-connected) that has fewer than `minArea` pixels; the
+ * rest of `prob` is left as it is. One byte per pixel, row-major; a flood fill with an explicit stack.
+ */
+export function dropSmallRegions(prob: Uint8Array, w: number, h: number, threshold: number, minArea: number): void {
+  forEachRegion(prob, w, h, threshold, (region) => {
+    if (region.length < minArea) for (const i of region) prob[i] = 0;
+  });
+}
+
+/**
+ * Calls `visit` with the pixel indices of every region of pixels at or above `threshold` (8-connected; the array is
+ * reused between calls). One byte per pixel, row-major; a flood fill with an explicit stack, O(pixels).
+ */
+export function forEachRegion(
+  prob: Uint8Array,
+  w: number,
+  h: number,
+  threshold: number,
+  visit: (region: number[]) => void,
+): void {
+  const seen = new Uint8Array(w * h);
+  const stack: number[] = [];
+  const region: number[] = [];
+  for (let start = 0; start < prob.length; start++) {
+    if (seen[start] || prob[start] < threshold) continue;
+    seen[start] = 1;
+    stack.push(start);
+    region.length = 0;
+    while (stack.length) {
+      const i = stack.pop()!;
+      region.push(i);
+      const x = i % w;
+      const y = (i - x) / w;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= w) continue;
+          const j = yy * w + xx;
+          if (!seen[j] && prob[j] >= threshold) {
+            seen[j] = 1;
+            stack.push(j);
+          }
+        }
+      }
+    }
+    visit(region);
+  }
 }
 
 /** dst = max(dst, small upsampled bilinearly to dst's size), both one byte per pixel. */

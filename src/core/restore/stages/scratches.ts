@@ -54,12 +54,14 @@ export const scratchStage: Stage = {
         if (own.mask) {
           mask = await readMask(own.mask, W, H);
         } else {
+          const threshold = thresholdFor(sensitivity);
           const d = await detectDamage(img, detector!, detect!.session, {
             tile: settings.tile,
             signal: photo.signal,
             onProgress: (f) => photo.onProgress(0.6 * f),
+            threshold,
           });
-          mask = maskFromProb(d.prob, W, H, thresholdFor(sensitivity));
+          mask = maskFromProb(d.prob, W, H, threshold);
           inferenceMs += d.inferenceMs;
           tiles += d.tiles;
         }

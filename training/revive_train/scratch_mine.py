@@ -1,0 +1,121 @@
+"""Hard negatives for the scratch detector: where a detector marks undamaged training photos.
+
+Random crops of clean photos rarely land on the thin structures a detector mistakes for damage (a spear against the
+sky, window leading, a wire, lettering), so a run meets them too seldom to unlearn them. `mine` runs a detector over
+every training photo, undamaged, at the scales the crops are drawn at (native and downscaled by 2, and by 4 as the
+engine's coarse pass sees large photos) and lists every place it marks (probability >= `thr`): the photo, the scale,
+the centre and the peak. `hard_crop` draws a training crop around one of them, so a share of the batches shows the
+detector exactly what it gets wrong, as undamaged photo (the damage drawn on top is still marked as damage).
+
+The list is a pure function of the detector's weights and the training photos; it is cached by the weights' hash.
+"""
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import TRAIN_FOLDERS, list_images, load_rgb
+from .paths import DATASETS, ROOT
+
+CACHE = Path.home() / ".cache" / "revive" / "scratch_mined"
+
+
+def onnx_state(path: Path, prefix: str) -> dict:
+    """A shipped model's weights (float16 initializers stored as name__fp16) as a state dict under `prefix`."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(str(path))
+    return {prefix + i.name.replace("__fp16", ""): torch.from_numpy(numpy_helper.to_array(i).astype(np.float32))
+            for i in m.graph.initializer}
+
+
+def init_from_models(pair, models: dict) -> None:
+    """Loads {"detect": onnx path, "fill": onnx path} (repository-relative) into a train_scratch.Pair."""
+    sd = {}
+    for part, rel in models.items():
+        sd.update(onnx_state(ROOT / rel, part + "."))
+    try:
+        missing, unexpected = pair.load_state_dict(sd, strict=False)
+    except RuntimeError as e:  # a shape differs
+        raise ValueError(f"init models {models} do not match the network's widths: {e}") from None
+    if unexpected or any(k.split(".")[0] in models for k in missing):
+        raise ValueError(f"init models {models} do not match the network: missing {missing}, unexpected {unexpected}")
+
+
+@torch.no_grad()
+def _prob(detect, x: torch.Tensor) -> np.ndarray:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % 32, (-w) % 32
+    xp = F.pad(x[None], (0, pw, 0, ph), mode="reflect") if ph or pw else x[None]
+    return torch.sigmoid(detect(xp))[0, 0, :h, :w].numpy()
+
+
+def mine(detect, thr: float = 0.5, crop: int = 160, root: Path = DATASETS, folders=TRAIN_FOLDERS) -> list:
+    """[{"photo": index into list_images(folders), "scale", "x", "y" (centre, in the scaled photo), "peak", "area"}]."""
+    from scipy import ndimage
+    out = []
+    for i, p in enumerate(list_images(folders, root)):
+        img = load_rgb(p).float()[None] / 255
+        short = min(img.shape[-2:])
+        for scale in (1.0, 0.5, 0.25):
+            if short * scale < crop:
+                continue
+            x = img if scale == 1 else F.interpolate(img, scale_factor=scale, mode="area")
+            prob = _prob(detect, x[0])
+            lab, n = ndimage.label(prob >= thr)
+            if not n:
+                continue
+            idx = np.arange(1, n + 1)
+            peaks = ndimage.maximum(prob, lab, idx)
+            areas = ndimage.sum(np.ones_like(prob), lab, idx)
+            centres = ndimage.center_of_mass(prob, lab, idx)
+            for pk, ar, (cy, cx) in zip(peaks, areas, centres):
+                if ar >= 3:
+                    out.append({"photo": i, "scale": scale, "x": round(float(cx), 1), "y": round(float(cy), 1),
+                                "peak": round(float(pk), 3), "area": int(ar)})
+    return out
+
+
+def mined(models: dict, detect, thr: float = 0.5) -> list:
+    """mine(), cached by the detector file's hash and the threshold."""
+    h = hashlib.sha256((ROOT / models["detect"]).read_bytes()).hexdigest()[:16]
+    path = CACHE / f"{h}_{thr}.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    res = mine(detect, thr)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(res))
+    tmp.replace(path)
+    return res
+
+
+def spot_weights(spots: list) -> list:
+    """Each spot's chance: its peak over the square root of its photo's number of spots, so a photo with hundreds
+    (a starry wallpaper whose stars look like dust) does not fill the hard crops."""
+    per = {}
+    for s in spots:
+        per[s["photo"]] = per.get(s["photo"], 0) + 1
+    return [s["peak"] / per[s["photo"]] ** 0.5 for s in spots]
+
+
+def hard_crop(images: list, spots: list, size: int, rng: random.Random, weights: list = None) -> torch.Tensor:
+    """A uint8 crop [3, size, size] around a random mined spot (chosen by spot_weights), its centre moved by up to a
+    third of the crop, flipped half the time."""
+    s = spots[rng.choices(range(len(spots)), weights or spot_weights(spots))[0]]
+    img = images[s["photo"]]
+    _, H, W = img.shape
+    r = min(round(size / s["scale"]), H, W)  # the region that becomes the crop, in the photo's own pixels
+    cx = s["x"] / s["scale"] + rng.uniform(-r / 3, r / 3)
+    cy = s["y"] / s["scale"] + rng.uniform(-r / 3, r / 3)
+    x0 = int(min(max(0, round(cx - r / 2)), W - r))
+    y0 = int(min(max(0, round(cy - r / 2)), H - r))
+    c = img[:, y0:y0 + r, x0:x0 + r]
+    if r != size:
+        c = F.interpolate(c[None].float(), size=(size, size), mode="bilinear", align_corners=False,
+                          antialias=True)[0].round().clamp(0, 255).byte()
+    return c.flip(2) if rng.random() < 0.5 else c
