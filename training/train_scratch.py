@@ -26,7 +26,7 @@ from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import step_seed
 from revive_train.scratch import ScratchDetector, ScratchEnsemble, ScratchFill, damage_target, fill_mask, n_params
 from revive_train.scratch_damage import sample
-from revive_train.scratch_mine import hard_crop, init_from_models, mined, spot_weights
+from revive_train.scratch_mine import hard_crop, init_from_models, load_detector, mined, spot_weights
 
 
 class Pair(nn.Module):
@@ -73,18 +73,25 @@ def grow(mask: torch.Tensor, px: int) -> torch.Tensor:
     return F.max_pool2d(mask, 2 * px + 1, 1, px) if px > 0 else mask
 
 
-def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random) -> tuple:
+def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random, teacher=None) -> tuple:
     target, weight = damage_target(alpha, damaged, clean)
     logit = pair.detect(damaged)
     bce = F.binary_cross_entropy_with_logits(logit, target, weight=weight * (1 + (cfg.pos_weight - 1) * target),
                                              reduction="sum") / weight.sum().clamp(min=1)
+    extra = {}
+    if teacher is not None and cfg.lambda_teacher:
+        with torch.no_grad():
+            soft = torch.sigmoid(teacher(damaged))
+        distil = F.binary_cross_entropy_with_logits(logit, soft)  # every pixel, the lightly touched ones too
+        bce = bce + cfg.lambda_teacher * distil
+        extra["distil"] = distil.item()
     p = torch.sigmoid(logit) * weight
     dice = 1 - (2 * (p * target).sum() + 1) / (p.sum() + target.sum() + 1)
     mask = grow(fill_mask(alpha), gen.randint(0, 2))
     out = pair.fill(damaged, mask)
     l1 = ((out - clean).abs() * mask).sum() / (3 * mask.sum()).clamp(min=1)
     loss = bce + cfg.lambda_dice * dice + cfg.lambda_fill * l1
-    return loss, {"bce": bce.item(), "dice": dice.item(), "fill_l1": l1.item()}
+    return loss, {"bce": bce.item(), "dice": dice.item(), "fill_l1": l1.item(), **extra}
 
 
 def f1_score(prob: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, thr: float = 0.5) -> float:
@@ -112,6 +119,7 @@ def main():
     if cfg.p_hard:
         spots = mined(cfg.init_models, pair.detect.eval(), cfg.hard_thr)
         print(f"{len(spots)} mined spots (hard negatives)", flush=True)
+    teacher = load_detector(cfg.teacher).to(dev) if cfg.teacher else None
     opt = torch.optim.AdamW(pair.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = EMA(pair, cfg.ema)
     step, _ = resume(run_dir, pair, ema, opt, dev)
@@ -127,7 +135,7 @@ def main():
     while step < cfg.steps:
         pair.train()
         damaged, clean, alpha = (t.to(dev) for t in next(batches))
-        loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step))
+        loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step), teacher)
         lr, gn = train_step(loss, pair, opt, ema, cfg, step)
         step += 1
         acc.append(parts)

@@ -103,6 +103,8 @@ class ScratchConfig(CropConfig):
     p_hard: float = 0.0  # share of crops drawn around where init_models' detector marks undamaged photos (scratch_mine)
     hard_thr: float = 0.5  # the probability that counts as a mark when mining them
     jpeg_min: int = 60  # the lowest JPEG quality of the scan after the damage (scratch_damage.scan)
+    teacher: Optional[str] = None  # a shipped detector file (e.g. an ensemble) this run learns from as well
+    lambda_teacher: float = 0.0  # weight of the BCE to the teacher's probability (distillation)
     val_every: int = 250
 
 

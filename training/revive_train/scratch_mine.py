@@ -33,11 +33,38 @@ def onnx_state(path: Path, prefix: str) -> dict:
             for i in m.graph.initializer}
 
 
+def member_state(rel: str, prefix: str) -> dict:
+    """onnx_state of "file.onnx", or of one member of an ensemble's file: "file.onnx#members.1" (its weights under
+    `prefix`, as a single detector's)."""
+    path, _, member = rel.partition("#")
+    sd = onnx_state(ROOT / path, "")
+    if member:
+        sd = {k[len(member) + 1:]: v for k, v in sd.items() if k.startswith(member + ".")}
+        if not sd:
+            raise ValueError(f"{path} has no {member}")
+    return {prefix + k: v for k, v in sd.items()}
+
+
+def load_detector(rel: str):
+    """A shipped detector file (a single ScratchDetector or a ScratchEnsemble: its members counted from the names),
+    in eval mode, weights frozen."""
+    from .scratch import ScratchDetector, ScratchEnsemble
+    sd = member_state(rel, "")
+    members = {k.split(".")[1] for k in sd if k.startswith("members.")}
+    width = lambda k: int(sd[k].shape[0])
+    first = "members.0.net." if members else "net."
+    widths = [width(first + n) for n in ("inc.0.0.weight", "d1.0.0.weight", "d2.0.0.weight", "d3.0.0.weight")]
+    det = ScratchEnsemble(widths, len(members)) if members else ScratchDetector(widths)
+    det.load_state_dict(sd)
+    return det.eval().requires_grad_(False)
+
+
 def init_from_models(pair, models: dict) -> None:
-    """Loads {"detect": onnx path, "fill": onnx path} (repository-relative) into a train_scratch.Pair."""
+    """Loads {"detect": onnx path, "fill": onnx path} (repository-relative; "file.onnx#members.K" takes one member of
+    an ensemble's file) into a train_scratch.Pair."""
     sd = {}
     for part, rel in models.items():
-        sd.update(onnx_state(ROOT / rel, part + "."))
+        sd.update(member_state(rel, part + "."))
     try:
         missing, unexpected = pair.load_state_dict(sd, strict=False)
     except RuntimeError as e:  # a shape differs
@@ -82,7 +109,8 @@ def mine(detect, thr: float = 0.5, crop: int = 160, root: Path = DATASETS, folde
 
 def mined(models: dict, detect, thr: float = 0.5) -> list:
     """mine(), cached by the detector file's hash and the threshold."""
-    h = hashlib.sha256((ROOT / models["detect"]).read_bytes()).hexdigest()[:16]
+    file, _, member = models["detect"].partition("#")
+    h = hashlib.sha256((ROOT / file).read_bytes() + member.encode()).hexdigest()[:16]
     path = CACHE / f"{h}_{thr}.json"
     if path.exists():
         return json.loads(path.read_text())

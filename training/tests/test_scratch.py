@@ -248,3 +248,26 @@ def test_eval_emulates_the_engines_region_rules():
     cs[0, 15, 15:18] = 0.98  # 3 px
     kept = ev.coarse_filter(cs, 0.85, 10)
     assert kept[0, 2, 2] > 0 and kept[0, 13, 13] > 0 and float(kept[0, 15, 15:18].sum()) == 0
+
+
+def test_an_ensemble_file_loads_whole_as_a_teacher_and_by_member(tmp_path, monkeypatch):
+    """load_detector reads a shipped ensemble (its members counted from the names) and computes what it computed;
+    "file.onnx#members.1" gives one member's weights to a single detector (a run that starts from it)."""
+    from revive_train import scratch_mine
+    from revive_train.scratch import ScratchEnsemble
+    from train_scratch import Pair
+    torch.manual_seed(2)
+    ens = ScratchEnsemble((8, 8, 8, 8), 2).eval()
+    export_onnx(ens, (torch.rand(1, 3, 64, 64),), tmp_path / "e.onnx", ["image"], ["logit"], opset=17)
+    monkeypatch.setattr(scratch_mine, "ROOT", tmp_path)
+    det = scratch_mine.load_detector("e.onnx")
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        assert torch.allclose(det(x), ens(x), atol=1e-6)
+    assert not any(p.requires_grad for p in det.parameters())
+    pair = Pair((8, 8, 8, 8))
+    scratch_mine.init_from_models(pair, {"detect": "e.onnx#members.1"})
+    with torch.no_grad():
+        assert torch.allclose(pair.detect(x), ens.members[1](x), atol=1e-6)
+    with pytest.raises(ValueError):
+        scratch_mine.init_from_models(pair, {"detect": "e.onnx#members.7"})
