@@ -126,11 +126,51 @@ def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict =
     return out
 
 
+FRAME = {"max_depth": 0.25, "tol": 0.04, "outlier": 0.15, "outlier_share": 0.03, "min_width": 3, "margin": 3,
+         "same_colour": 0.08}  # scratch.ts FRAME
+
+
+def scan_frame(x: torch.Tensor, rule: dict = FRAME) -> dict:
+    """src/core/scratch/scratch.ts scanFrame: the uniform border along each side (top, bottom, left, right) of a photo
+    [3, H, W] in [0, 1]; a side counts only with another side's border of nearly the same colour."""
+    x = x.double()
+    lines = {"top": x, "bottom": x.flip(1), "left": x.transpose(1, 2), "right": x.transpose(1, 2).flip(1)}
+    found = {}
+    for side, a in lines.items():  # a: [3, depth, len]
+        ref = a[:, 0].mean(1)
+        dmax = int(a.shape[1] * rule["max_depth"])
+        d = (a[:, :dmax] - ref[:, None, None]).abs().amax(0)  # [dmax, len]
+        ok = (d.mean(1) <= rule["tol"]) & ((d > rule["outlier"]).sum(1) <= rule["outlier_share"] * a.shape[2])
+        depth = int(ok.int().cumprod(0).sum()) if dmax else 0
+        found[side] = (depth if depth >= rule["min_width"] else 0, ref)
+    return {s: (dep if dep and any(o != s and found[o][0] and float((found[o][1] - ref).abs().max()) <=
+                                   rule["same_colour"] for o in found) else 0)
+            for s, (dep, ref) in found.items()}
+
+
+def clear_frame(prob: torch.Tensor, f: dict, margin: int = FRAME["margin"]) -> torch.Tensor:
+    """scratch.ts clearFrame: 0 inside the frame and margin pixels beyond it."""
+    if not any(f.values()):
+        return prob
+    out = prob.clone()
+    H, W = prob.shape[-2:]
+    g = lambda v, n: min(n, v + margin) if v else 0
+    t, b, l, r = g(f["top"], H), g(f["bottom"], H), g(f["left"], W), g(f["right"], W)
+    out[..., :t, :] = 0
+    out[..., :, :l] = 0
+    if b:
+        out[..., H - b:, :] = 0
+    if r:
+        out[..., :, W - r:] = 0
+    return out
+
+
 @torch.no_grad()
 def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
     """The engine's detectDamage: the full-resolution pass, and the pass over the photo shrunk 4 times (its regions
     at or above thr smaller than min_area dropped), upsampled bilinearly, where it is higher (photos under 256 px:
-    the full-resolution pass only); then, with thr, the dark flat regions dropped (drop_dark_flat)."""
+    the full-resolution pass only); then, with thr, the dark flat regions dropped (drop_dark_flat) and nothing in a
+    print's border (scan_frame, clear_frame)."""
     p = prob_pass(pair, x)
     H, W = x.shape[1:]
     if min(H, W) >= 64 * COARSE_FACTOR:
@@ -141,7 +181,7 @@ def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN
             cs = coarse_filter(cs, thr, min_area)
         c = F.interpolate(cs[None], size=(H, W), mode="bilinear", align_corners=False)[0]
         p = torch.maximum(p, (c * 255).round() / 255)
-    return drop_dark_flat(p, x, thr) if thr is not None else p
+    return clear_frame(drop_dark_flat(p, x, thr), scan_frame(x)) if thr is not None else p
 
 
 @torch.no_grad()

@@ -95,6 +95,29 @@ describe('shipped scratch models', () => {
     expect(changed).toBe(0);
   });
 
+  it("leaves a print's white border alone (it once painted the photo into it)", async () => {
+    const photo = await loadRgb(path.join(ROOT, 'samples', 'girl-in-garden.jpg'));
+    const B = 40; // a cream border of 40 px all round, as a print scanned with its border
+    const W = photo.width + 2 * B;
+    const H = photo.height + 2 * B;
+    const rgb = new Uint8Array(3 * W * H);
+    for (let i = 0; i < W * H; i++) rgb.set([245, 242, 232], 3 * i);
+    for (let y = 0; y < photo.height; y++) {
+      rgb.set(photo.rgb.subarray(3 * y * photo.width, 3 * (y + 1) * photo.width), 3 * ((y + B) * W + B));
+    }
+    const r = await stage({ width: W, height: H, bitDepth: 8, rgb });
+    expect(r.info.fraction).toBeLessThan(0.001); // was 13 % before the border rule
+    let changed = 0;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        if (y >= B && y < H - B && x >= B && x < W - B) continue;
+        const i = 3 * (y * W + x);
+        if (r.image.rgb[i] !== rgb[i] || r.image.rgb[i + 1] !== rgb[i + 1] || r.image.rgb[i + 2] !== rgb[i + 2]) changed++;
+      }
+    }
+    expect(changed).toBe(0);
+  });
+
   it('finds the same damage tiled and whole, and from 8 and 16 bit', async () => {
     const { damaged } = paintDamage(await loadRgb(crops(4)[0]));
     const m = await loadManifest(MODELS);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  clearFrame,
   DARK_FLAT,
   dilate,
   dropDarkFlatRegions,
@@ -16,6 +17,7 @@ import {
   maskStats,
   maxUpsampled,
   ownPart,
+  scanFrame,
   thresholdFor,
 } from '../../src/core/scratch/scratch';
 import { maskTarget, readMask, writeMask } from '../../src/core/scratch/mask-file';
@@ -160,6 +162,50 @@ describe('dark flat regions', () => {
     const sizes: number[] = [];
     forEachRegion(prob, w, h, 217, (r) => sizes.push(r.length));
     expect(sizes.sort((a, b) => a - b)).toEqual([180, 900, 1200, 1200]);
+  });
+});
+
+describe("a print's border", () => {
+  // a 120 x 80 photo of random texture inside a border: 10 px of cream at the top and bottom, 6 at the sides, with a
+  // few dark specks of dust on it
+  function framed(border: [number, number, number], sides = { top: 10, bottom: 10, left: 6, right: 6 }) {
+    const w = 120;
+    const h = 80;
+    const rgb = new Uint8Array(3 * w * h);
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const inBorder = y < sides.top || y >= h - sides.bottom || x < sides.left || x >= w - sides.right;
+        for (let c = 0; c < 3; c++) rgb[3 * (y * w + x) + c] = inBorder ? border[c] : Math.round(40 + 180 * rnd());
+      }
+    }
+    for (const [x, y] of [[20, 3], [60, 75], [2, 40]]) for (let c = 0; c < 3; c++) rgb[3 * (y * w + x) + c] = 30;
+    return { width: w, height: h, bitDepth: 8 as const, rgb };
+  }
+
+  it('is found on every side, cream or black, specks of dust and all', () => {
+    expect(scanFrame(framed([240, 235, 220]))).toEqual({ top: 10, bottom: 10, left: 6, right: 6 });
+    expect(scanFrame(framed([5, 5, 5]))).toEqual({ top: 10, bottom: 10, left: 6, right: 6 });
+  });
+
+  it('is not found in a photo without one, nor on one side alone (a clear sky is no border)', () => {
+    expect(scanFrame(framed([0, 0, 0], { top: 0, bottom: 0, left: 0, right: 0 }))).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
+    expect(scanFrame(framed([120, 160, 220], { top: 12, bottom: 0, left: 0, right: 0 }))).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
+    // two sides of different colours are not one border either
+    const img = framed([240, 235, 220], { top: 10, bottom: 0, left: 0, right: 0 });
+    for (let y = 0; y < 80; y++) for (let x = 114; x < 120; x++) img.rgb.fill(5, 3 * (y * 120 + x), 3 * (y * 120 + x) + 3);
+    expect(scanFrame(img)).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
+  });
+
+  it('clears the probability inside the border and a margin beyond it, nothing else', () => {
+    const w = 20;
+    const h = 10;
+    const prob = new Uint8Array(w * h).fill(200);
+    clearFrame(prob, w, h, { top: 1, bottom: 0, left: 2, right: 0 }, 1);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) expect(prob[y * w + x]).toBe(y < 2 || x < 3 ? 0 : 200);
+    }
   });
 });
 

@@ -271,3 +271,23 @@ def test_an_ensemble_file_loads_whole_as_a_teacher_and_by_member(tmp_path, monke
         assert torch.allclose(pair.detect(x), ens.members[1](x), atol=1e-6)
     with pytest.raises(ValueError):
         scratch_mine.init_from_models(pair, {"detect": "e.onnx#members.7"})
+
+
+def test_eval_finds_a_prints_border_as_the_engine_does():
+    """eval_scratch.scan_frame / clear_frame follow scratch.ts scanFrame / clearFrame (test/unit/scratch-core.test.ts
+    "a print's border"): a cream border on every side is found with its widths, one side alone is not."""
+    import eval_scratch as ev
+    g = torch.Generator().manual_seed(7)
+    x = torch.empty(3, 80, 120)
+    x[:] = torch.tensor([240, 235, 220]).view(3, 1, 1) / 255
+    x[:, 10:70, 6:114] = 0.15 + 0.7 * torch.rand(3, 60, 108, generator=g)
+    for px, py in [(20, 3), (60, 75), (2, 40)]:
+        x[:, py, px] = 30 / 255
+    assert ev.scan_frame(x) == {"top": 10, "bottom": 10, "left": 6, "right": 6}
+    sky = x.clone()
+    sky[:, 10:, :] = 0.15 + 0.7 * torch.rand(3, 70, 120, generator=g)
+    sky[:, :10, 6:] = x[:, :10, 6:]
+    sky[:, :, :6] = 0.15 + 0.7 * torch.rand(3, 80, 6, generator=g)
+    assert ev.scan_frame(sky) == {"top": 0, "bottom": 0, "left": 0, "right": 0}
+    p = ev.clear_frame(torch.full((1, 10, 20), 0.8), {"top": 1, "bottom": 0, "left": 2, "right": 0}, 1)
+    assert float(p[0, :2].sum()) == 0 and float(p[0, :, :3].sum()) == 0 and float(p[0, 2:, 3:].min()) == pytest.approx(0.8)

@@ -84,8 +84,88 @@ export async function detectDamage(
     fine.inferenceMs += c.inferenceMs;
     fine.tiles += c.tiles;
   }
-  if (threshold !== undefined) dropDarkFlatRegions(fine.prob, img, threshold);
+  if (threshold !== undefined) {
+    dropDarkFlatRegions(fine.prob, img, threshold);
+    clearFrame(fine.prob, W, H, scanFrame(img));
+  }
   return fine;
+}
+
+/**
+ * A print's border or a scan's margin: uniform lines of one colour along at least two sides of the photo (a white or
+ * cream print border, a black mount or scanner lid). The detector takes a border for a torn-off edge and the fill
+ * paints the photo into it (a 40 px white border: 13 % of the photo marked), so nothing in it, nor within `margin`
+ * pixels of its inner edge (the border's edge looks like a scratch), is damage. A line belongs to the border while its
+ * mean absolute difference from the outermost line's mean colour is at most `tol` and at most `outlierShare` of its
+ * pixels differ by more than `outlier` (dust on the border); at most `maxDepth` of the photo's side deep; a side needs
+ * `minWidth` lines, and another side whose border colour is within `sameColour` (a clear sky alone is no border).
+ */
+export const FRAME = { maxDepth: 0.25, tol: 0.04, outlier: 0.15, outlierShare: 0.03, minWidth: 3, margin: 3, sameColour: 0.08 };
+
+export interface Frame {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+type Side = keyof Frame;
+const SIDES: Side[] = ['top', 'bottom', 'left', 'right'];
+
+/** The border found along each side of `img` (0 = none), by FRAME's rule. */
+export function scanFrame(img: PixelImage, rule = FRAME): Frame {
+  const { width: W, height: H, rgb } = img;
+  const scale = img.bitDepth === 16 ? 65535 : 255;
+  // pixel index of position t along line k from `side`
+  const at = (side: Side, k: number, t: number): number =>
+    side === 'top' ? k * W + t : side === 'bottom' ? (H - 1 - k) * W + t : side === 'left' ? t * W + k : t * W + (W - 1 - k);
+  const found = SIDES.map((side) => {
+    const len = side === 'top' || side === 'bottom' ? W : H;
+    const depthMax = Math.floor((side === 'top' || side === 'bottom' ? H : W) * rule.maxDepth);
+    const ref = [0, 0, 0];
+    for (let t = 0; t < len; t++) for (let c = 0; c < 3; c++) ref[c] += rgb[3 * at(side, 0, t) + c] / scale / len;
+    let depth = 0;
+    for (; depth < depthMax; depth++) {
+      let dev = 0;
+      let out = 0;
+      for (let t = 0; t < len; t++) {
+        const i = 3 * at(side, depth, t);
+        let d = 0;
+        for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(rgb[i + c] / scale - ref[c]));
+        dev += d;
+        if (d > rule.outlier) out++;
+      }
+      if (dev / len > rule.tol || out > rule.outlierShare * len) break;
+    }
+    return { side, depth: depth >= rule.minWidth ? depth : 0, ref };
+  });
+  const frame: Frame = { top: 0, bottom: 0, left: 0, right: 0 };
+  for (const a of found) {
+    if (!a.depth) continue;
+    const twin = found.some(
+      (b) => b !== a && b.depth && Math.max(...b.ref.map((v, c) => Math.abs(v - a.ref[c]))) <= rule.sameColour,
+    );
+    if (twin) frame[a.side] = a.depth;
+  }
+  return frame;
+}
+
+/** Sets the probability to 0 inside the frame and `margin` pixels beyond its inner edge. */
+export function clearFrame(prob: Uint8Array, W: number, H: number, f: Frame, margin = FRAME.margin): void {
+  const t = f.top ? Math.min(H, f.top + margin) : 0;
+  const b = f.bottom ? Math.min(H, f.bottom + margin) : 0;
+  const l = f.left ? Math.min(W, f.left + margin) : 0;
+  const r = f.right ? Math.min(W, f.right + margin) : 0;
+  if (!(t || b || l || r)) return;
+  for (let y = 0; y < H; y++) {
+    const row = y * W;
+    if (y < t || y >= H - b) {
+      prob.fill(0, row, row + W);
+      continue;
+    }
+    if (l) prob.fill(0, row, row + l);
+    if (r) prob.fill(0, row + W - r, row + W);
+  }
 }
 
 /**
