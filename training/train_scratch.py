@@ -38,15 +38,17 @@ class Pair(nn.Module):
         self.fill = ScratchFill(widths)
 
 
-def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None, spots: list = ()) -> tuple:
+def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None, spots: list = (),
+               weights: list = None) -> tuple:
     """(damaged, clean, alpha), each [N, C, S, S], a pure function of (cfg.seed, step) (and the mined spots: with
-    cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine)."""
+    cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine; `weights`:
+    their spot_weights, computed once by the caller that draws many batches)."""
     rng = random.Random(step_seed(cfg.seed, step, 5))
     sampler.rng = random.Random(rng.randrange(1 << 30))
     crops = sampler.batch(n or cfg.batch)
     if cfg.p_hard and spots:
         hard = random.Random(rng.randrange(1 << 30))
-        weights = spot_weights(spots)
+        weights = weights or spot_weights(spots)
         for k in range(len(crops)):
             if hard.random() < cfg.p_hard:
                 crops[k] = hard_crop(sampler.images, spots, cfg.crop, hard, weights).float() / 255.0
@@ -64,8 +66,9 @@ class Batches(torch.utils.data.IterableDataset):
         torch.set_num_threads(1)
         sampler = CropSampler.from_folders(size=self.cfg.crop, p_rescale=self.cfg.p_rescale, seed=self.cfg.seed)
         step = self.start
+        weights = spot_weights(self.spots) if self.spots else None
         while True:
-            yield make_batch(sampler, self.cfg, step, spots=self.spots)
+            yield make_batch(sampler, self.cfg, step, spots=self.spots, weights=weights)
             step += 1
 
 

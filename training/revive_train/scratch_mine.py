@@ -37,6 +37,9 @@ def member_state(rel: str, prefix: str) -> dict:
     """onnx_state of "file.onnx", or of one member of an ensemble's file: "file.onnx#members.1" (its weights under
     `prefix`, as a single detector's)."""
     path, _, member = rel.partition("#")
+    if not (ROOT / path).is_file():
+        raise FileNotFoundError(f"{path} is not in the repository (any more): a run that starts from an earlier "
+                                f"model needs its file back from git history (docs/training/scratches.md, Commands)")
     sd = onnx_state(ROOT / path, "")
     if member:
         sd = {k[len(member) + 1:]: v for k, v in sd.items() if k.startswith(member + ".")}

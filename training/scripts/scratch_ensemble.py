@@ -2,7 +2,7 @@
 revive_train.scratch.ScratchEnsemble) with one run's fill, for eval_scratch.py and export_scratch.py.
 
     /usr/bin/python3 training/scripts/scratch_ensemble.py --run scratch_v4_ens \\
-        --detectors scratch_v3_models,scratch_hn_cpu --fill scratch_hn_cpu
+        --detectors scratch_v3_models,scratch_hn_cpu --fill scratch_hn_cpu --steps 42000
 """
 import argparse
 import sys
@@ -21,6 +21,9 @@ def main():
     ap.add_argument("--run", required=True)
     ap.add_argument("--detectors", required=True, help="runs whose EMA detectors are averaged, comma-separated")
     ap.add_argument("--fill", required=True, help="the run whose EMA fill is used")
+    ap.add_argument("--steps", type=int, required=True,
+                    help="training steps behind the newest weights (recorded as the run's step, the manifest's "
+                         "train_steps): a run started from shipped files counts from 0, so say it here")
     args = ap.parse_args()
     names = args.detectors.split(",")
     cks = [load_checkpoint(RUNS / n / "last.pt") for n in names]
@@ -35,7 +38,7 @@ def main():
     fill = load_checkpoint(RUNS / args.fill / "last.pt")
     sd.update({k: v for k, v in fill["ema"].items() if k.startswith("fill.")})
     pair.load_state_dict(sd)
-    steps = sum(int(ck["step"]) for ck in cks)
+    steps = args.steps
     cfg = ScratchConfig(run=args.run, model={"widths": widths, "members": len(names)}, batch=1, lr=0.0, ema=0.0,
                         steps=steps, crop=160, init_models={"detectors": names, "fill": args.fill})
     save_checkpoint(RUNS / args.run, steps, pair, EMA(pair, 0.0), torch.optim.AdamW(pair.parameters()), cfg)
