@@ -42,6 +42,9 @@ options:
                          its input (default ${RANGES.strength.default}; --strength is the same). Scaled per photo by how
                          much of it the photo needs (a clean photo: little), unless --noise-fixed
   --noise-fixed          apply --noise as given to every photo, not adapted to each
+  --network-tones        let the network also shift tones and colours over areas (by default its change
+                         may move brightness and colour over more than a few pixels by at most 3 levels:
+                         that is the colour & fading stage's job)
   --keep-grain           add back clean grain matched to the grain that was removed, so a print need
                          not look plastic
   --tone T               ${span(RANGES.toneStrength)}, strength of the colour & fading correction, done first (default ${RANGES.toneStrength.default}; 0 = off)
@@ -109,6 +112,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       noise: { type: 'string' },
       'keep-grain': { type: 'boolean', default: false },
       'noise-fixed': { type: 'boolean', default: false },
+      'network-tones': { type: 'boolean', default: false },
       tone: { type: 'string' },
       'tone-mode': { type: 'string' },
       scratches: { type: 'string' },
@@ -153,7 +157,7 @@ export function parseRestoreArgs(args: string[], cwd: string): RestoreArgs {
       stages: {
         tone: { strength: numberOpt(values.tone, 'tone', RANGES.toneStrength) ?? RANGES.toneStrength.default, mode: toneMode },
         scratches,
-        ...localStage(values['keep-grain'] === true, values['noise-fixed'] !== true),
+        ...localStage(values['keep-grain'] === true, values['noise-fixed'] !== true, values['network-tones'] !== true),
       },
       existing,
     },

@@ -108,11 +108,14 @@ export function pickRestoreModel<M extends ModelChoice>(models: readonly M[], ch
 
 /**
  * The local network's entry of RestoreSettings.stages for "Keep film grain" and "Adapt to each photo" (the app's and
- * the CLI's): only what differs from the engine's defaults (no grain added, adapting); {} when nothing does.
+ * the CLI's), and the CLI's --network-tones: only what differs from the engine's defaults (no grain added, adapting,
+ * keeping the photo's tones); {} when nothing does.
  */
-export function localStage(keepGrain: boolean, adapt: boolean): { local?: StageSettings } {
-  if (!keepGrain && adapt) return {};
-  return { local: { ...(keepGrain ? { keepGrain: true } : {}), ...(adapt ? {} : { adapt: false }) } };
+export function localStage(keepGrain: boolean, adapt: boolean, keepTones = true): { local?: StageSettings } {
+  if (!keepGrain && adapt && keepTones) return {};
+  return {
+    local: { ...(keepGrain ? { keepGrain: true } : {}), ...(adapt ? {} : { adapt: false }), ...(keepTones ? {} : { keepTones: false }) },
+  };
 }
 
 /** The settings of a restore job from the app's settings and the model pickRestoreModel chose (none: the engine's default). */

@@ -77,6 +77,12 @@ export interface StageSettings {
    */
   adapt?: boolean;
   /**
+   * The local network: keep the photo's tones, i.e. the low-pass part of the network's change may move a pixel by at
+   * most a few levels (src/core/restore/keep-tones.ts); brightness and colour over areas are the tone stage's.
+   * Absent = true; false = the network's change as it is.
+   */
+  keepTones?: boolean;
+  /**
    * The local network: the photo's amount when it is already known (a scratch refill of a crop uses the whole
    * photo's, so the crop matches the rest); engine-internal, not accepted from the page.
    */

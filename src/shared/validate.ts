@@ -188,7 +188,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     const f = `${field}.${name}`;
     c.id(name, `${field} (a stage name)`);
     // a stage's mask files (mask, saveMask) are the CLI's: the page never names files for the engine to read or write
-    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId', 'keepGrain', 'adapt']);
+    const o = c.object((v as Record<string, unknown>)[name], f, ['enabled', 'strength', 'modelId', 'mode', 'sensitivity', 'fillModelId', 'keepGrain', 'adapt', 'keepTones']);
     const s: StageSettings = {};
     if (o.enabled !== undefined) s.enabled = c.boolean(o.enabled, `${f}.enabled`);
     if (o.strength !== undefined) s.strength = c.range(o.strength, `${f}.strength`, RANGES.strength);
@@ -198,6 +198,7 @@ function stageSettings(c: Checker, v: unknown, field: string): Record<string, St
     if (o.fillModelId !== undefined) s.fillModelId = c.id(o.fillModelId, `${f}.fillModelId`, MODEL_ID_RE);
     if (o.keepGrain !== undefined) s.keepGrain = c.boolean(o.keepGrain, `${f}.keepGrain`);
     if (o.adapt !== undefined) s.adapt = c.boolean(o.adapt, `${f}.adapt`);
+    if (o.keepTones !== undefined) s.keepTones = c.boolean(o.keepTones, `${f}.keepTones`);
     out[name] = s;
   }
   return out;

@@ -130,6 +130,7 @@ describe('revive restore: usage errors exit 2', () => {
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b').settings.stages?.local).toBeUndefined();
     expect(parseRestoreArgs(['p', '-o', 'o', '--noise-fixed'], '/b').settings.stages?.local).toEqual({ adapt: false });
     expect(parseRestoreArgs(['p', '-o', 'o', '--noise-fixed', '--keep-grain'], '/b').settings.stages?.local).toEqual({ keepGrain: true, adapt: false });
+    expect(parseRestoreArgs(['p', '-o', 'o', '--network-tones'], '/b').settings.stages?.local).toEqual({ keepTones: false });
     expect(parseRestoreArgs(['p', '-o', 'o'], '/b')).toMatchObject({ settings: { existing: 'skip' }, shard: undefined });
   });
 

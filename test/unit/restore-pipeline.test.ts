@@ -73,12 +73,17 @@ describe('restore pipeline', () => {
     const img = await loadRgb(photo);
     const manifest = await loadManifest(FIXTURES);
     const { session } = await sessions.get(FIXTURES, getModel(manifest, undefined, 'restore'), 'cpu');
-    const direct = await restoreImage(img, getModel(manifest, undefined, 'restore'), session, { tile: 64, strength: 0.7 });
+    const model = getModel(manifest, undefined, 'restore');
+    // the local stage keeps the photo's tones unless told not to (src/core/restore/keep-tones.ts)
+    const direct = await restoreImage(img, model, session, { tile: 64, strength: 0.7, keepTones: true });
     const p = new RestorePipeline({ settings: settings({ strength: 0.7 }), modelsDir: FIXTURES, sessions });
     const r = await p.run(img, { input: photo });
     expect(maxAbsDiff(r.image, direct.image)).toBe(0);
     expect(r.tiles).toBe(direct.stats.tiles);
     expect(r.info).toBeUndefined();
+    const free = await restoreImage(img, model, session, { tile: 64, strength: 0.7 });
+    const q = new RestorePipeline({ settings: settings({ strength: 0.7, stages: { local: { keepTones: false } } }), modelsDir: FIXTURES, sessions });
+    expect(maxAbsDiff((await q.run(img, { input: photo })).image, free.image)).toBe(0);
   });
 
   it('runs stages in order, maps each one progress into its share, and returns their info by name', async () => {

@@ -194,6 +194,9 @@ describe('validateRequest', () => {
     const local = (l: Record<string, unknown>) => [{ ...restoreReq(), settings: { ...restoreReq().settings, stages: { local: l } } }];
     expect(validateRequest('startRestore', local({ adapt: false, keepGrain: true }))[0].settings.stages).toEqual({ local: { adapt: false, keepGrain: true } });
     bad('startRestore', local({ adapt: 'no' }), /local.adapt must be/);
+    // keeping the photo's tones: on unless false
+    expect(validateRequest('startRestore', local({ keepTones: false }))[0].settings.stages).toEqual({ local: { keepTones: false } });
+    bad('startRestore', local({ keepTones: 1 }), /local.keepTones must be/);
     bad('startRestore', local({ amount: 0.2 }), /local.amount must be absent/);
     expect(validateRequest('loadScratchMask', ['/photos/restored/a.jpg'])).toEqual(['/photos/restored/a.jpg']);
     bad('loadScratchMask', ['a.jpg'], /output must be an absolute path/);

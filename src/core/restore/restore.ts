@@ -7,6 +7,7 @@ import { throwIfAborted } from '../cancel';
 import { axisWeights, padPlanar, planTiles, type TilePlan, type TileRect, tilesOf } from './tiling';
 import { createImageLike, toPlanarFloat, writePlanes, type PixelImage } from '../image/planar';
 import type { Rect } from '../image/types';
+import { keepTones, keepTonesScratch } from './keep-tones';
 
 export type { PixelImage } from '../image/planar';
 
@@ -18,6 +19,8 @@ export interface RestoreOptions {
   /** Called after each tile with the fraction done (0..1]. */
   onProgress?: (fraction: number, tilesDone: number, tiles: number) => void;
   signal?: AbortSignal;
+  /** Limit the low-pass part of the network's change (./keep-tones.ts): it may not shift tones over areas. */
+  keepTones?: boolean;
 }
 
 export interface RestoreStats {
@@ -103,6 +106,7 @@ export async function restoreImage<I extends PixelImage>(
   const tiles = [...tilesOf(plan)];
   // one input buffer for every tile (the largest tile's size), so the tile loop allocates no input per tile
   const tileBuf = new Float32Array(3 * Math.min(plan.cols.tile, W) * bandRows);
+  const toneBuf = opts.keepTones ? new Float32Array(keepTonesScratch(Math.min(plan.cols.tile, W), bandRows)) : undefined;
 
   const flush = (y0: number, y1: number) => {
     // rows [y0, y1) of the image are final: blend with the input and write them out
@@ -141,7 +145,7 @@ export async function restoreImage<I extends PixelImage>(
       }
       current = t.row;
     }
-    await accumulateTile(img, model, session, t, colW[t.col], rowW[t.row], acc, W, bandY, stats, tileBuf);
+    await accumulateTile(img, model, session, t, colW[t.col], rowW[t.row], acc, W, bandY, stats, tileBuf, toneBuf);
     done++;
     opts.onProgress?.(done / plan.count, done, plan.count);
   }
@@ -163,6 +167,7 @@ async function accumulateTile(
   bandY: number,
   stats: RestoreStats,
   buf: Float32Array,
+  toneBuf?: Float32Array,
 ): Promise<void> {
   const rect: Rect = { x: t.x, y: t.y, w: t.w, h: t.h };
   const planar = toPlanarFloat(img, rect, buf.subarray(0, 3 * t.w * t.h));
@@ -170,6 +175,7 @@ async function accumulateTile(
   const t0 = performance.now();
   const o = await runTile(session, model, input, t.padH, t.padW);
   stats.inferenceMs += performance.now() - t0;
+  if (toneBuf) keepTones(o, t.padW, t.padH, planar, t.w, t.h, toneBuf);
   for (let c = 0; c < 3; c++) {
     const a = acc[c];
     const oc = c * t.padW * t.padH;

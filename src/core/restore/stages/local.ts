@@ -5,7 +5,8 @@
 // worked is kept for the job's next photos. With `keepGrain` (settings.stages.local), clean grain matched to what the
 // network removed is added back (../grain.ts), and what was measured is the photo's info. Unless `adapt` is false,
 // the strength is scaled by how much of the network's change the photo needs (../amount.ts: one number per photo,
-// from the whole photo, before any tile runs), reported as the photo's `amount`.
+// from the whole photo, before any tile runs), reported as the photo's `amount`. Unless `keepTones` is false, the
+// low-pass part of the network's change may move a pixel by at most a few levels (../keep-tones.ts).
 import { getModel } from '../../models/manifest';
 import { photoFeatures, predictAmount } from '../amount';
 import { restoreOnDevice } from '../device';
@@ -46,6 +47,7 @@ export const localStage: Stage = {
         const amount = adapt ? (own.amount ?? judgeAmount(img, model)) : 1;
         const r = await restoreOnDevice(img, model, ctx, {
           strength: strength * amount,
+          keepTones: own.keepTones !== false,
           tile: settings.tile,
           signal: photo.signal,
           onProgress: (fr) => photo.onProgress(fr),
