@@ -22,7 +22,25 @@ const stop = (signal: NodeJS.Signals) => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-runCli(commandArgs(), processIO(controller.signal)).then(
+// The reader of stdout went away (`revive restore photos/ -o out --json | head -1`): other tools die of SIGPIPE there;
+// this one stops cleanly instead (the job is cancelled: the photo in progress leaves no partial file, claims are let
+// go) and writes nothing more to stdout.
+let stdoutGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  stdoutGone = true;
+  if (!interrupted) {
+    interrupted = true;
+    controller.abort();
+  }
+});
+const io = processIO(controller.signal);
+const write = io.out;
+io.out = (s) => {
+  if (!stdoutGone) write(s);
+};
+
+runCli(commandArgs(), io).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,6 +1,7 @@
 // The built CLI under faults, with the repo's own sample photos and the fixture models: SIGTERM and kill -9 in the
 // middle of a run leave no partial or temp file behind (kill -9's temp is cleaned by the next run), an interrupt
-// exits 130 even after a failed file, and names with control characters are printed escaped.
+// exits 130 even after a failed file, a reader that goes away (| head -1) stops it as cleanly, and names with control
+// characters are printed escaped.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,30 @@ describe('built CLI under faults', () => {
     expect(lines.map((l) => l.status).slice(0, 2)).toEqual(['ok', 'cancelled']);
     expect(r.stderr).toMatch(/Cancelling/);
     expect(fs.readdirSync(out).sort()).toEqual(['.revive', '1-small.png']);
+    expect(fs.readdirSync(path.join(out, '.revive', 'claims'))).toEqual([]); // claims let go
+  });
+
+  it('stops cleanly when the reader of its output goes away (| head -1): no crash, no partial or temp file', async () => {
+    const dir = await bigFolder('pipe', (d) => sharp(SAMPLE).resize(160).png().toFile(path.join(d, '1-small.png')).then(() => undefined));
+    fs.copyFileSync(path.join(dir, '2-big.jpg'), path.join(dir, '3-big.jpg'));
+    const out = path.join(tmp, 'pipe-out');
+    const r = await new Promise<{ code: number | null; stderr: string; first: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'restore', dir, '--out', out, '--json', '--tile', '32'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let first = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.stdout.once('data', (d) => {
+        first = String(d);
+        child.stdout.destroy(); // the reader is gone: the next line written gets EPIPE
+      });
+      child.on('close', (code) => resolve({ code, stderr, first }));
+    });
+    expect(JSON.parse(r.first.split('\n')[0]).status).toBe('ok');
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*revive\.js/);
+    // the closed pipe shows at the next line written, when the second photo is done: the third is cancelled
+    expect(r.code).toBe(130);
+    expect(temps(out)).toEqual([]);
+    expect(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(['1-small.png', '2-big.jpg']);
     expect(fs.readdirSync(path.join(out, '.revive', 'claims'))).toEqual([]); // claims let go
   });
 
