@@ -1,5 +1,6 @@
 // Colour & fading: a faded old photo is restored (the tone stage runs first, with the shipped tone model), then the
 // person moves the Colour & fading strength slider: the result's preview changes at once, with no new engine job.
+// With the stage off (the default), the viewer says the photo looks faded; one click turns it on, again with no job.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,4 +76,23 @@ describe('colour & fading', () => {
     await expect.poll(() => app.calls.some((c) => c.method === 'setSettings' && JSON.stringify(c.args).includes('toneStrength'))).toBe(true);
     expect(app.problems).toEqual([]);
   }, 240_000);
+
+  it('says a faded print looks faded while the stage is off, and one click brings its colour back', async () => {
+    const { page } = app;
+    const starts = () => app.calls.filter((c) => c.method === 'startRestore').length;
+    // the photo restored above, the slider back at 0: the tone model found it faded (amount 1), so the viewer says so
+    await visible(page.getByTestId('faded-hint'));
+    const off = await afterSums(app);
+    await page.getByTestId('bring-back-colour').click();
+    await expect.poll(async () => (await afterSums(app)).src, { timeout: 20_000 }).not.toBe(off.src);
+    const on = await afterSums(app);
+    const moved = on.sums.reduce((s, v, k) => s + Math.abs(v - off.sums[k]), 0) / off.sums.reduce((a, b) => a + b, 0);
+    expect(moved).toBeGreaterThan(0.002);
+    // saved as the setting (the slider shows it), the hint gone, and still the one engine job
+    await expect.poll(() => page.getByTestId('tone-strength').inputValue()).toBe('100');
+    await expect.poll(() => page.getByTestId('faded-hint').count()).toBe(0);
+    expect(app.calls.some((c) => c.method === 'setSettings' && JSON.stringify(c.args).includes('"toneStrength":1'))).toBe(true);
+    expect(starts()).toBe(1);
+    expect(app.problems).toEqual([]);
+  }, 120_000);
 });
