@@ -97,7 +97,7 @@ def coarse_filter(cs: torch.Tensor, thr: float, min_area: int = COARSE_MIN_AREA)
     return out
 
 
-DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.08, "max_std": 0.03}  # scratch.ts DARK_FLAT
+DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.12, "max_std": 0.03}  # scratch.ts DARK_FLAT
 
 
 def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict = DARK_FLAT) -> torch.Tensor:
@@ -119,6 +119,43 @@ def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict =
     drop = (sizes >= rule["min_area"]) & (sizes >= rule["min_thickness"] * edges) & (mean <= rule["max_luma"]) & \
         (std <= rule["max_std"])
     drop[0] = False
+    if not drop.any():
+        return prob
+    out = prob.clone()
+    out[0][torch.from_numpy(drop[lab])] = 0
+    return out
+
+
+DARK_LINE = {"min_half_width": 2, "elongation": 16, "max_luma": 0.3, "min_contrast": 0.1, "ring": 3}  # scratch.ts
+
+
+def drop_dark_lines(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict = DARK_LINE) -> torch.Tensor:
+    """src/core/scratch/scratch.ts dropDarkLines: regions at or above thr (8-connected) that are thick (pixels per
+    edge pixel, about half the width, >= min_half_width), long (pixels >= elongation x that squared), dark (luma mean
+    <= max_luma) and at least min_contrast darker than the photo outside the mask within `ring` px set to 0: a
+    cable, veins, leading, not damage."""
+    from scipy import ndimage
+    m = (prob[0] >= thr).numpy()
+    lab, n = ndimage.label(m, structure=np.ones((3, 3)))
+    if n == 0:
+        return prob
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    interior = ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(2, 1), border_value=1)
+    edges = np.bincount(lab[m & ~interior], minlength=n + 1)
+    luma = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).double().numpy()
+    mean = ndimage.mean(luma, lab, np.arange(n + 1))
+    r, H, W = rule["ring"], m.shape[0], m.shape[1]
+    drop = np.zeros(n + 1, bool)
+    for k, sl in enumerate(ndimage.find_objects(lab), start=1):
+        half = sizes[k] / max(1, edges[k])
+        if sizes[k] < rule["elongation"] * rule["min_half_width"] ** 2 or half < rule["min_half_width"] or \
+                sizes[k] < rule["elongation"] * half * half or mean[k] > rule["max_luma"]:
+            continue
+        y0, y1, x0, x1 = max(0, sl[0].start - r), min(H, sl[0].stop + r), max(0, sl[1].start - r), min(W, sl[1].stop + r)
+        reg = lab[y0:y1, x0:x1] == k
+        ring = ndimage.binary_dilation(reg, structure=np.ones((3, 3)), iterations=r) & ~m[y0:y1, x0:x1]
+        if ring.any() and luma[y0:y1, x0:x1][ring].mean() - mean[k] >= rule["min_contrast"]:
+            drop[k] = True
     if not drop.any():
         return prob
     out = prob.clone()
@@ -169,8 +206,8 @@ def clear_frame(prob: torch.Tensor, f: dict, margin: int = FRAME["margin"]) -> t
 def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
     """The engine's detectDamage: the full-resolution pass, and the pass over the photo shrunk 4 times (its regions
     at or above thr smaller than min_area dropped), upsampled bilinearly, where it is higher (photos under 256 px:
-    the full-resolution pass only); then, with thr, the dark flat regions dropped (drop_dark_flat) and nothing in a
-    print's border (scan_frame, clear_frame)."""
+    the full-resolution pass only); then, with thr, the dark flat regions and thick dark lines dropped (drop_dark_flat,
+    drop_dark_lines) and nothing in a print's border (scan_frame, clear_frame)."""
     p = prob_pass(pair, x)
     H, W = x.shape[1:]
     if min(H, W) >= 64 * COARSE_FACTOR:
@@ -181,7 +218,7 @@ def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN
             cs = coarse_filter(cs, thr, min_area)
         c = F.interpolate(cs[None], size=(H, W), mode="bilinear", align_corners=False)[0]
         p = torch.maximum(p, (c * 255).round() / 255)
-    return clear_frame(drop_dark_flat(p, x, thr), scan_frame(x)) if thr is not None else p
+    return clear_frame(drop_dark_lines(drop_dark_flat(p, x, thr), x, thr), scan_frame(x)) if thr is not None else p
 
 
 @torch.no_grad()

@@ -9,8 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   clearFrame,
   DARK_FLAT,
+  DARK_LINE,
   dilate,
   dropDarkFlatRegions,
+  dropDarkLines,
   dropSmallRegions,
   forEachRegion,
   maskFromProb,
@@ -162,6 +164,52 @@ describe('dark flat regions', () => {
     const sizes: number[] = [];
     forEachRegion(prob, w, h, 217, (r) => sizes.push(r.length));
     expect(sizes.sort((a, b) => a - b)).toEqual([180, 900, 1200, 1200]);
+  });
+});
+
+describe('thick dark lines', () => {
+  // a 120 x 80 photo, mid-grey: a cable (near black, 8 px wide, 110 long), a black scratch 2 px wide, a dark speck
+  // 10 x 10, a dark band 8 px wide on a surround nearly as dark, a white band 6 px wide; the probability marks them all
+  const w = 120;
+  const h = 80;
+  function scene(bitDepth: 8 | 16) {
+    const max = bitDepth === 16 ? 65535 : 255;
+    const rgb = bitDepth === 16 ? new Uint16Array(3 * w * h) : new Uint8Array(3 * w * h);
+    const prob = new Uint8Array(w * h);
+    const put = (x0: number, x1: number, y0: number, y1: number, v: number, p = 240): void => {
+      for (let y = y0; y < y1; y++) {
+        for (let x = x0; x < x1; x++) {
+          for (let c = 0; c < 3; c++) rgb[3 * (y * w + x) + c] = Math.round(v * max);
+          prob[y * w + x] = p;
+        }
+      }
+    };
+    put(0, w, 0, h, 0.5, 0);
+    put(5, 115, 10, 18, 0.08); // the cable
+    put(5, 115, 30, 32, 0.02); // a scratch
+    put(20, 30, 40, 50, 0.05); // a speck
+    put(0, w, 56, 72, 0.25, 0); // a dark surround...
+    put(5, 115, 60, 68, 0.2); // ...and a band on it
+    put(5, 115, 73, 79, 0.95); // a white band
+    return { img: { width: w, height: h, bitDepth, rgb }, prob };
+  }
+
+  it('drops only a thick, long, dark line darker than around it, 8 and 16 bit', () => {
+    for (const bits of [8, 16] as const) {
+      const { img, prob } = scene(bits);
+      dropDarkLines(prob, img, 217);
+      expect(prob[14 * w + 50]).toBe(0); // the cable
+      expect(prob[30 * w + 50]).toBe(240); // the scratch stays damage
+      expect(prob[45 * w + 25]).toBe(240); // so does a round speck
+      expect(prob[64 * w + 50]).toBe(240); // a band hardly darker than around it
+      expect(prob[75 * w + 50]).toBe(240); // and a white one
+    }
+    // a stricter rule keeps the cable: wider than its half width of 3.8, or darker than its luma of 0.08
+    for (const rule of [{ ...DARK_LINE, minHalfWidth: 4 }, { ...DARK_LINE, maxLuma: 0.07 }, { ...DARK_LINE, minContrast: 0.45 }]) {
+      const { img, prob } = scene(8);
+      dropDarkLines(prob, img, 217, rule);
+      expect(prob[14 * w + 50]).toBe(240);
+    }
   });
 });
 

@@ -250,6 +250,29 @@ def test_eval_emulates_the_engines_region_rules():
     assert kept[0, 2, 2] > 0 and kept[0, 13, 13] > 0 and float(kept[0, 15, 15:18].sum()) == 0
 
 
+def test_eval_emulates_the_engines_dark_line_rule():
+    """eval_scratch.drop_dark_lines follows scratch.ts dropDarkLines (the scene of test/unit/scratch-core.test.ts
+    'thick dark lines'): the cable goes; a thin scratch, a round speck, a band on a dark surround and a white band stay;
+    a stricter rule keeps the cable."""
+    import eval_scratch as ev
+    w, h = 120, 80
+    x = torch.full((3, h, w), 0.5)
+    prob = torch.zeros(1, h, w)
+
+    def put(x0, x1, y0, y1, v, p=240 / 255):
+        x[:, y0:y1, x0:x1] = v
+        prob[0, y0:y1, x0:x1] = p
+    put(0, w, 56, 72, 0.25, 0.0)
+    for sl, v in [((5, 115, 10, 18), 0.08), ((5, 115, 30, 32), 0.02), ((20, 30, 40, 50), 0.05), ((5, 115, 60, 68), 0.2),
+                  ((5, 115, 73, 79), 0.95)]:
+        put(*sl, v)
+    out = ev.drop_dark_lines(prob, x, 217 / 255)
+    assert out[0, 14, 50] == 0
+    assert all(out[0, y, xx] > 0 for y, xx in [(30, 50), (45, 25), (64, 50), (75, 50)])
+    for rule in [dict(ev.DARK_LINE, min_half_width=4), dict(ev.DARK_LINE, max_luma=0.07), dict(ev.DARK_LINE, min_contrast=0.45)]:
+        assert ev.drop_dark_lines(prob, x, 217 / 255, rule)[0, 14, 50] > 0
+
+
 def test_an_ensemble_file_loads_whole_as_a_teacher_and_by_member(tmp_path, monkeypatch):
     """load_detector reads a shipped ensemble (its members counted from the names) and computes what it computed;
     "file.onnx#members.1" gives one member's weights to a single detector (a run that starts from it)."""

@@ -59,8 +59,8 @@ export const COARSE_MIN_AREA = 256;
  * photo at full resolution, and once more over the photo shrunk COARSE_FACTOR times (area average), whose probability,
  * upsampled bilinearly, counts where it is higher: a torn corner or a wide crack is too wide for the full-resolution
  * pass to see as one thing. With `threshold` (the one the mask will use), the coarse pass's regions at or above it
- * smaller than COARSE_MIN_AREA are dropped first. The coarse pass costs 1/16 of the fine one. Photos under 256 px skip
- * it.
+ * smaller than COARSE_MIN_AREA are dropped first, and after both, what DARK_FLAT, DARK_LINE and a print's border
+ * (scanFrame) say is not damage. The coarse pass costs 1/16 of the fine one. Photos under 256 px skip it.
  */
 export async function detectDamage(
   img: PixelImage,
@@ -86,6 +86,7 @@ export async function detectDamage(
   }
   if (threshold !== undefined) {
     dropDarkFlatRegions(fine.prob, img, threshold);
+    dropDarkLines(fine.prob, img, threshold);
     clearFrame(fine.prob, W, H, scanFrame(img));
   }
   return fine;
@@ -172,10 +173,11 @@ export function clearFrame(prob: Uint8Array, W: number, H: number, f: Frame, mar
  * What is never taken for damage: a region (8-connected, at the threshold in use) of at least `minArea` pixels that is
  * thick (pixels per boundary pixel >= `minThickness`: not a scratch or a crack, which are all edge), near black (mean
  * luma <= `maxLuma`) and flat (its standard deviation <= `maxStd`): the black around a round or oval mount, a scan's
- * dark background, a deep shadow. The detector learnt torn corners on a dark backing, which look the same; filling
+ * dark background, a deep shadow (maxLuma was 0.08 until the shadow of a high-ISO camera shot, luma 0.11, was
+ * filled with a smear; raising it changed nothing on the validation sets). The detector learnt torn corners on a dark backing, which look the same; filling
  * those smears the photo into its mount (docs/training/scratches.md, old photo g), while leaving a real one is no harm.
  */
-export const DARK_FLAT = { minArea: 1024, minThickness: 4, maxLuma: 0.08, maxStd: 0.03 };
+export const DARK_FLAT = { minArea: 1024, minThickness: 4, maxLuma: 0.12, maxStd: 0.03 };
 
 /** Sets the probability of every region DARK_FLAT describes to 0 (see there); one byte per pixel, row-major. */
 export function dropDarkFlatRegions(prob: Uint8Array, img: PixelImage, threshold: number, rule = DARK_FLAT): void {
@@ -202,6 +204,80 @@ export function dropDarkFlatRegions(prob: Uint8Array, img: PixelImage, threshold
     const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
     if (n >= rule.minThickness * edge && mean <= rule.maxLuma && std <= rule.maxStd) for (const i of region) prob[i] = 0;
   });
+}
+
+/**
+ * What is never taken for damage either: a thick, long, dark line darker than what is around it (a region, as above,
+ * whose pixels per boundary pixel, about half its width, are at least `minHalfWidth`; at least `elongation` times
+ * that squared in pixels, i.e. at least about four times as long as wide, so a round speck is not one; mean luma at
+ * most `maxLuma` and at least `minContrast` below the mean of the photo within `ring` px around it). A cable, a
+ * wire, a butterfly's veins, a window's leading, a mast: the detector learnt dark scratches up to 10 px wide, and
+ * filled those erased them (docs/training/scratches.md, "Thick dark lines"). On a print, a scratch through the
+ * emulsion shows the paper (white); dark ones come from the negative and are thin, and stay found.
+ */
+export const DARK_LINE = { minHalfWidth: 2, elongation: 16, maxLuma: 0.3, minContrast: 0.1, ring: 3 };
+
+/** Sets the probability of every region DARK_LINE describes to 0 (see there); one byte per pixel, row-major. */
+export function dropDarkLines(prob: Uint8Array, img: PixelImage, threshold: number, rule = DARK_LINE): void {
+  const { width: w, height: h, rgb } = img;
+  const scale = img.bitDepth === 16 ? 65535 : 255;
+  const outside = (j: number): boolean => prob[j] < threshold;
+  const stamp = new Int32Array(w * h); // which region's ring a pixel was counted in
+  const drop: number[][] = []; // zeroed at the end, so every ring is read from the mask as it came
+  let id = 0;
+  forEachRegion(prob, w, h, threshold, (region) => {
+    id++;
+    const n = region.length;
+    if (n < rule.elongation * rule.minHalfWidth * rule.minHalfWidth) return;
+    let sum = 0;
+    let edge = 0;
+    let ringSum = 0;
+    let ringN = 0;
+    for (const i of region) {
+      sum += lumaAt(rgb, i) / scale;
+      const x = i % w;
+      const y = (i - x) / w;
+      if ((x > 0 && outside(i - 1)) || (x < w - 1 && outside(i + 1)) || (y > 0 && outside(i - w)) || (y < h - 1 && outside(i + w))) {
+        edge++;
+      }
+      // the ring: pixels outside the mask within `ring` px (a square), each once; only a pixel next to the outside
+      // can have one (a straight line from an inner pixel leaves the region through such a pixel, no farther away)
+      let border = false;
+      for (let dy = -1; dy <= 1 && !border; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          const yy = y + dy;
+          if (xx >= 0 && xx < w && yy >= 0 && yy < h && outside(yy * w + xx)) {
+            border = true;
+            break;
+          }
+        }
+      }
+      if (!border) continue;
+      const r = rule.ring;
+      for (let yy = Math.max(0, y - r); yy <= Math.min(h - 1, y + r); yy++) {
+        for (let xx = Math.max(0, x - r); xx <= Math.min(w - 1, x + r); xx++) {
+          const j = yy * w + xx;
+          if (stamp[j] === id || !outside(j)) continue;
+          stamp[j] = id;
+          ringSum += lumaAt(rgb, j) / scale;
+          ringN++;
+        }
+      }
+    }
+    const half = n / Math.max(1, edge);
+    const mean = sum / n;
+    if (
+      half >= rule.minHalfWidth &&
+      n >= rule.elongation * half * half &&
+      mean <= rule.maxLuma &&
+      ringN > 0 &&
+      ringSum / ringN - mean >= rule.minContrast
+    ) {
+      drop.push(region.slice());
+    }
+  });
+  for (const region of drop) for (const i of region) prob[i] = 0;
 }
 
 /** Rec. 601 luma of pixel i of interleaved RGB, in the array's own units. */
