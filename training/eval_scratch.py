@@ -97,6 +97,22 @@ def coarse_filter(cs: torch.Tensor, thr: float, min_area: int = COARSE_MIN_AREA)
     return out
 
 
+def region_stats(prob: torch.Tensor, x: torch.Tensor, thr: float):
+    """The regions at or above thr (8-connected) as scratch.ts forEachRegion visits them, with what the rules read:
+    (mask, labels, count, pixels per label, edge pixels per label (a 4-neighbour in the photo outside the region),
+    luma, mean luma per label); None when there is none."""
+    from scipy import ndimage
+    m = (prob[0] >= thr).numpy()
+    lab, n = ndimage.label(m, structure=np.ones((3, 3)))
+    if n == 0:
+        return None
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    interior = ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(2, 1), border_value=1)
+    edges = np.bincount(lab[m & ~interior], minlength=n + 1)
+    luma = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).double().numpy()
+    return m, lab, n, sizes, edges, luma, ndimage.mean(luma, lab, np.arange(n + 1))
+
+
 DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.12, "max_std": 0.03}  # scratch.ts DARK_FLAT
 
 
@@ -105,15 +121,10 @@ def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict =
     pixels that are thick (pixels per edge pixel >= min_thickness; an edge pixel has a 4-neighbour in the photo outside
     the region), near black and flat (luma mean <= max_luma, std <= max_std) set to 0: a mount's black, not damage."""
     from scipy import ndimage
-    m = (prob[0] >= thr).numpy()
-    lab, n = ndimage.label(m, structure=np.ones((3, 3)))
-    if n == 0:
+    st = region_stats(prob, x, thr)
+    if st is None:
         return prob
-    sizes = np.bincount(lab.ravel(), minlength=n + 1)
-    interior = ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(2, 1), border_value=1)
-    edges = np.bincount(lab[m & ~interior], minlength=n + 1)
-    luma = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).double().numpy()
-    mean = ndimage.mean(luma, lab, np.arange(n + 1))
+    m, lab, n, sizes, edges, luma, mean = st
     sq = ndimage.mean(luma * luma, lab, np.arange(n + 1))
     std = np.sqrt(np.maximum(0, sq - mean * mean))
     drop = (sizes >= rule["min_area"]) & (sizes >= rule["min_thickness"] * edges) & (mean <= rule["max_luma"]) & \
@@ -135,15 +146,10 @@ def drop_dark_lines(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict 
     <= max_luma) and at least min_contrast darker than the photo outside the mask within `ring` px set to 0: a
     cable, veins, leading, not damage."""
     from scipy import ndimage
-    m = (prob[0] >= thr).numpy()
-    lab, n = ndimage.label(m, structure=np.ones((3, 3)))
-    if n == 0:
+    st = region_stats(prob, x, thr)
+    if st is None:
         return prob
-    sizes = np.bincount(lab.ravel(), minlength=n + 1)
-    interior = ndimage.binary_erosion(m, structure=ndimage.generate_binary_structure(2, 1), border_value=1)
-    edges = np.bincount(lab[m & ~interior], minlength=n + 1)
-    luma = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]).double().numpy()
-    mean = ndimage.mean(luma, lab, np.arange(n + 1))
+    m, lab, n, sizes, edges, luma, mean = st
     r, H, W = rule["ring"], m.shape[0], m.shape[1]
     drop = np.zeros(n + 1, bool)
     for k, sl in enumerate(ndimage.find_objects(lab), start=1):
