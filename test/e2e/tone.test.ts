@@ -82,6 +82,7 @@ describe('colour & fading', () => {
     const starts = () => app.calls.filter((c) => c.method === 'startRestore').length;
     // the photo restored above, the slider back at 0: the tone model found it faded (amount 1), so the viewer says so
     await visible(page.getByTestId('faded-hint'));
+    await app.screenshot('app-faded-hint.png');
     const off = await afterSums(app);
     await page.getByTestId('bring-back-colour').click();
     await expect.poll(async () => (await afterSums(app)).src, { timeout: 20_000 }).not.toBe(off.src);
