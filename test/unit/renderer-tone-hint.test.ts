@@ -1,7 +1,7 @@
-// The viewer's "Looks faded" hint (src/renderer/lib/tone-preview.ts looksFaded): shown for a photo the tone model finds
+// The viewer's "Looks faded" hint (src/renderer/lib/faded-hint.ts looksFaded): shown for a photo the tone model finds
 // faded (its amount at or over FADED_HINT) while Colour & fading is off, never while it is on or without a mapping.
 import { describe, expect, it } from 'vitest';
-import { FADED_HINT, looksFaded } from '../../src/renderer/lib/tone-preview';
+import { FADED_HINT, looksFaded } from '../../src/renderer/lib/faded-hint';
 import type { ToneInfo } from '../../src/shared/tone';
 
 const info = (amount: number) => ({ amount }) as ToneInfo;

@@ -13,19 +13,6 @@ export interface ToneChoice {
   mode: ToneMode;
 }
 
-/**
- * The tone model's amount (how sure it is the photo is a faded or cast print) from which the viewer says "Looks
- * faded" while Colour & fading is off. Only a hint: on the real old photos tone-v1 gives 0.49-1 to the faded colour
- * prints, 0 to the rest; on clean photos and dim camera shots it is wrong often enough that the stage stays off by
- * default (docs/training/tone.md).
- */
-export const FADED_HINT = 0.5;
-
-/** Whether to offer to bring back a photo's colour: it looks faded to the tone model, and the stage is off. */
-export function looksFaded(info: ToneInfo | undefined, choice: ToneChoice): boolean {
-  return !!info && info.amount >= FADED_HINT && choice.strength === 0;
-}
-
 /** Whether the choice differs from what the result was made with. */
 export function toneChanged(info: ToneInfo, choice: ToneChoice): boolean {
   return Math.abs(info.strength - choice.strength) > 1e-6 || info.mode !== choice.mode;
