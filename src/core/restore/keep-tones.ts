@@ -30,7 +30,7 @@ function gaussianTaps(sigma: number): Float32Array {
 const TAPS = gaussianTaps(SIGMA_BLOCKS);
 
 /** Separable Gaussian blur of one w x h plane, edges clamped; `tmp` (w * h) is scratch. In place. */
-export function blurPlane(p: Float32Array, w: number, h: number, tmp: Float32Array, k: Float32Array = TAPS): void {
+function blurPlane(p: Float32Array, w: number, h: number, tmp: Float32Array, k: Float32Array = TAPS): void {
   const r = (k.length - 1) >> 1;
   for (let y = 0; y < h; y++) {
     const row = y * w;

@@ -181,29 +181,38 @@ export const DARK_FLAT = { minArea: 1024, minThickness: 4, maxLuma: 0.12, maxStd
 
 /** Sets the probability of every region DARK_FLAT describes to 0 (see there); one byte per pixel, row-major. */
 export function dropDarkFlatRegions(prob: Uint8Array, img: PixelImage, threshold: number, rule = DARK_FLAT): void {
+  forEachRegion(prob, img.width, img.height, threshold, (region) => {
+    const n = region.length;
+    if (n < rule.minArea) return;
+    const { mean, std, edge } = regionMeasures(region, prob, img, threshold);
+    if (n >= rule.minThickness * edge && mean <= rule.maxLuma && std <= rule.maxStd) for (const i of region) prob[i] = 0;
+  });
+}
+
+/**
+ * What the region rules read of a region (pixel indices, at `threshold` in `prob`): its luma's mean and standard
+ * deviation (0..1) and its edge pixels, those with a 4-neighbour in the photo outside it (the photo's own border is
+ * not an edge).
+ */
+function regionMeasures(region: number[], prob: Uint8Array, img: PixelImage, threshold: number): { mean: number; std: number; edge: number } {
   const { width: w, height: h, rgb } = img;
   const scale = img.bitDepth === 16 ? 65535 : 255;
   const outside = (j: number): boolean => prob[j] < threshold;
-  forEachRegion(prob, w, h, threshold, (region) => {
-    const n = region.length;
-    if (n < rule.minArea) return;
-    let sum = 0;
-    let sq = 0;
-    let edge = 0; // pixels with a 4-neighbour in the photo outside the region (the photo's own border is not an edge)
-    for (const i of region) {
-      const v = lumaAt(rgb, i) / scale;
-      sum += v;
-      sq += v * v;
-      const x = i % w;
-      const y = (i - x) / w;
-      if ((x > 0 && outside(i - 1)) || (x < w - 1 && outside(i + 1)) || (y > 0 && outside(i - w)) || (y < h - 1 && outside(i + w))) {
-        edge++;
-      }
+  let sum = 0;
+  let sq = 0;
+  let edge = 0;
+  for (const i of region) {
+    const v = lumaAt(rgb, i) / scale;
+    sum += v;
+    sq += v * v;
+    const x = i % w;
+    const y = (i - x) / w;
+    if ((x > 0 && outside(i - 1)) || (x < w - 1 && outside(i + 1)) || (y > 0 && outside(i - w)) || (y < h - 1 && outside(i + w))) {
+      edge++;
     }
-    const mean = sum / n;
-    const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
-    if (n >= rule.minThickness * edge && mean <= rule.maxLuma && std <= rule.maxStd) for (const i of region) prob[i] = 0;
-  });
+  }
+  const mean = sum / region.length;
+  return { mean, std: Math.sqrt(Math.max(0, sq / region.length - mean * mean)), edge };
 }
 
 /**
@@ -229,17 +238,14 @@ export function dropDarkLines(prob: Uint8Array, img: PixelImage, threshold: numb
     id++;
     const n = region.length;
     if (n < rule.elongation * rule.minHalfWidth * rule.minHalfWidth) return;
-    let sum = 0;
-    let edge = 0;
+    const { mean, edge } = regionMeasures(region, prob, img, threshold);
+    const half = n / Math.max(1, edge);
+    if (half < rule.minHalfWidth || n < rule.elongation * half * half || mean > rule.maxLuma) return;
     let ringSum = 0;
     let ringN = 0;
     for (const i of region) {
-      sum += lumaAt(rgb, i) / scale;
       const x = i % w;
       const y = (i - x) / w;
-      if ((x > 0 && outside(i - 1)) || (x < w - 1 && outside(i + 1)) || (y > 0 && outside(i - w)) || (y < h - 1 && outside(i + w))) {
-        edge++;
-      }
       // the ring: pixels outside the mask within `ring` px (a square), each once; only a pixel next to the outside
       // can have one (a straight line from an inner pixel leaves the region through such a pixel, no farther away)
       let border = false;
@@ -265,17 +271,7 @@ export function dropDarkLines(prob: Uint8Array, img: PixelImage, threshold: numb
         }
       }
     }
-    const half = n / Math.max(1, edge);
-    const mean = sum / n;
-    if (
-      half >= rule.minHalfWidth &&
-      n >= rule.elongation * half * half &&
-      mean <= rule.maxLuma &&
-      ringN > 0 &&
-      ringSum / ringN - mean >= rule.minContrast
-    ) {
-      drop.push(region.slice());
-    }
+    if (ringN > 0 && ringSum / ringN - mean >= rule.minContrast) drop.push(region.slice());
   });
   for (const region of drop) for (const i of region) prob[i] = 0;
 }
