@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 npm run -s build:cli >/dev/null
-node out/cli/revive.js restore samples --out "$tmp/clean" --format png >/dev/null
-node out/cli/revive.js restore samples --out "$tmp/natural" --format png --model restore-naf32-natural-v2 >/dev/null
+node out/cli/revive.js restore samples --out "$tmp/clean" --format png --model restore-naf32-v2 >/dev/null
+node out/cli/revive.js restore samples --out "$tmp/natural" --format png >/dev/null
 /usr/bin/python3 - "$tmp" <<'PY'
 import json, sys
 from pathlib import Path
@@ -16,8 +16,8 @@ from PIL import Image, ImageDraw
 tmp = Path(sys.argv[1])
 names = json.loads(Path("models/manifest.json").read_text())
 label = {m["id"]: m["name"] for m in names["models"]}
-cols = [("before", None), (label["restore-naf32-v2"] + " (default)", "clean"),
-        (label["restore-naf32-natural-v2"], "natural")]
+cols = [("before", None), (label["restore-naf32-natural-v3"] + " (default)", "natural"),
+        (label["restore-naf32-v2"], "clean")]
 photos = sorted(p for p in Path("samples").glob("*.jpg"))
 W, CROP, PAD, HEAD = 300, 180, 8, 22
 rows = []

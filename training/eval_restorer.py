@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train import valset
 from revive_train.common import load_ema, read_log
 from revive_train.data import list_images, load_rgb
+from revive_train.keep_tones import keep_tones
 from revive_train.degrade import add_gaussian
 from revive_train.metrics import psnr, ssim
 from revive_train.niqe import niqe
@@ -44,11 +45,15 @@ def load_arm(path: Path) -> tuple:
     return load_ema(path, Restorer)
 
 
+KEEP_TONES = False  # --keep-tones: outputs as the engine uses them (revive_train/keep_tones.py)
+
+
 @torch.no_grad()
 def run(net: Restorer, x: torch.Tensor) -> torch.Tensor:
     """[3, H, W] -> [3, H, W] in [0, 1], reflect-padded to the size multiple and cropped back, as the app does."""
     xp, (h, w) = pad_to_multiple(x[None], net.size_multiple)
-    return net(xp)[0, :, :h, :w].clamp(0, 1)
+    y = net(xp)[0, :, :h, :w].clamp(0, 1)
+    return keep_tones(y, x.clamp(0, 1)).clamp(0, 1) if KEEP_TONES else y
 
 
 def q8(x: torch.Tensor) -> torch.Tensor:
@@ -67,10 +72,11 @@ def arm_key(ck: dict) -> str:
 
 def cache_get(ck, part):
     c = json.loads(ARM_CACHE.read_text()) if ARM_CACHE.exists() else {}
-    return c.get(arm_key(ck), {}).get(part)
+    return c.get(arm_key(ck), {}).get(part + ("-kt" if KEEP_TONES else ""))
 
 
 def cache_put(ck, part, value):
+    part += "-kt" if KEEP_TONES else ""
     c = json.loads(ARM_CACHE.read_text()) if ARM_CACHE.exists() else {}
     c.setdefault(arm_key(ck), {})[part] = value
     ARM_CACHE.parent.mkdir(parents=True, exist_ok=True)
@@ -247,9 +253,11 @@ def main():
     ap.add_argument("--out", default=str(DOCS))
     ap.add_argument("--skip", default="", help="comma list of parts to skip: val,sigma25,old,speed,curves")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--keep-tones", action="store_true", help="score the outputs with the photo's tones kept, as the "
+                    "engine keeps them by default (the network's broad tone and colour changes limited to 3 levels)")
     args = ap.parse_args()
-    global LIMIT
-    LIMIT = args.limit
+    global LIMIT, KEEP_TONES
+    LIMIT, KEEP_TONES = args.limit, args.keep_tones
     torch.set_num_threads(int(__import__("os").environ.get("REVIVE_THREADS", 2)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

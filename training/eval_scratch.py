@@ -170,12 +170,13 @@ def drop_dark_lines(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict 
 
 
 FRAME = {"max_depth": 0.25, "tol": 0.04, "outlier": 0.15, "outlier_share": 0.03, "min_width": 3, "margin": 3,
-         "same_colour": 0.08}  # scratch.ts FRAME
+         "same_colour": 0.08, "edge_lines": 2, "edge_contrast": 0.15}  # scratch.ts FRAME
 
 
 def scan_frame(x: torch.Tensor, rule: dict = FRAME) -> dict:
     """src/core/scratch/scratch.ts scanFrame: the uniform border along each side (top, bottom, left, right) of a photo
-    [3, H, W] in [0, 1]; a side counts only with another side's border of nearly the same colour."""
+    [3, H, W] in [0, 1]; a side counts only with another side's border of nearly the same colour, or alone when it is
+    an edge line (1 to edge_lines lines that the next line differs from by more than edge_contrast)."""
     x = x.double()
     lines = {"top": x, "bottom": x.flip(1), "left": x.transpose(1, 2), "right": x.transpose(1, 2).flip(1)}
     found = {}
@@ -185,10 +186,11 @@ def scan_frame(x: torch.Tensor, rule: dict = FRAME) -> dict:
         d = (a[:, :dmax] - ref[:, None, None]).abs().amax(0)  # [dmax, len]
         ok = (d.mean(1) <= rule["tol"]) & ((d > rule["outlier"]).sum(1) <= rule["outlier_share"] * a.shape[2])
         depth = int(ok.int().cumprod(0).sum()) if dmax else 0
-        found[side] = (depth if depth >= rule["min_width"] else 0, ref)
-    return {s: (dep if dep and any(o != s and found[o][0] and float((found[o][1] - ref).abs().max()) <=
-                                   rule["same_colour"] for o in found) else 0)
-            for s, (dep, ref) in found.items()}
+        line = 1 <= depth <= rule["edge_lines"] and depth < dmax and float(d[depth].mean()) > rule["edge_contrast"]
+        found[side] = (depth if depth >= rule["min_width"] or line else 0, ref, line)
+    return {s: (dep if dep and ((line and dep < rule["min_width"]) or any(
+        o != s and found[o][0] and float((found[o][1] - ref).abs().max()) <= rule["same_colour"] for o in found))
+        else 0) for s, (dep, ref, line) in found.items()}
 
 
 def clear_frame(prob: torch.Tensor, f: dict, margin: int = FRAME["margin"]) -> torch.Tensor:

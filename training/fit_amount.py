@@ -1,6 +1,6 @@
 """Fit "adapt to the photo" for a restore model: how much of the network's change each photo needs.
 
-    /usr/bin/python3 training/fit_amount.py [--model restore-naf32-v2] [--hidden 8] [--write]
+    /usr/bin/python3 training/fit_amount.py [--model restore-naf32-v2] [--hidden 8] [--write] [--models-dir DIR]
 
 The network is trained on damaged photos; on a clean or lightly damaged one it still changes things (texture
 smoothed, a camera's fine noise pattern turned into blotches) and the photo comes back worse than it went in. The
@@ -8,11 +8,13 @@ engine therefore blends the network's output over its input by a per-photo amoun
 features of the whole photo at full resolution -> a tiny regressor -> 0..1, multiplied into the user's strength.
 
 This script fits that regressor on TRAINING photos only (train/bsd432, sunhays80, wallpapers; random crops of at
-most 384 px, five per photo), each drawn from MIX: clean (20 %); the training degradation pipeline (50 %); JPEG at
-quality 10-70 (15 %); one light damage (15 %: a little noise, grain, blur, resampling or a good JPEG). The network
-runs through onnxruntime-node (the model's CPU copy, what the app runs here), the features through the engine's own
-TypeScript (training/scripts/amount_features.ts). For each photo the blend s gives MSE(s) = a - 2 s b + s^2 e (a = |x - c|^2,
-b = <y - x, c - x>, e = |y - x|^2 per pixel); the regressor maximises the mean PSNR (capped at 60 dB) over photos,
+most 384 px, five per photo), each drawn from MIX: clean (20 %); the training degradation pipeline (45 %); JPEG at
+quality 10-70 (15 %); one light damage (10 %: a little noise, grain, blur, resampling or a good JPEG); a camera shot
+(10 %: degrade.camera_noise, then JPEG 70-95 4:2:0). The network runs through onnxruntime-node (the model's CPU
+copy, what the app runs here), its output with the photo's tones kept as the engine keeps them
+(revive_train/keep_tones.py), the features through the engine's own TypeScript (training/scripts/amount_features.ts).
+For each photo the blend s gives MSE(s) = a - 2 s b + s^2 e (a = |x - c|^2, b = <y - x, c - x>, e = |y - x|^2 per
+pixel); the regressor maximises the mean PSNR (capped at 60 dB) over photos,
 plus a cross-entropy to each photo's oracle blend b / e (see fit()).
 
 Then, on validation sets never used here, the table: network at full strength / adapted / the per-photo oracle:
@@ -40,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train import valset
 from revive_train import degrade as D
 from revive_train.data import TRAIN_FOLDERS, list_images, load_rgb
+from revive_train.keep_tones import keep_tones
 from revive_train.ort import ort_batch
 from revive_train.paths import ROOT
 
@@ -67,8 +70,9 @@ LIGHT = [D.gaussian_noise, D.poisson_noise, D.film_grain, D.gaussian_blur, D.dow
          lambda x, rng: jpeg(x, rng.randint(40, 90), rng.choice([0, 2]))]
 
 
-# what a photo's version is, with its share: restoring damaged prints is the app's main job, clean photos come in too
-MIX = (("clean", 0.2), ("damaged", 0.5), ("jpeg", 0.15), ("light", 0.15))
+# what a photo's version is, with its share: restoring damaged prints is the app's main job, clean photos come in too,
+# and camera shots (sensor noise through a camera's processing, then its JPEG: degrade.camera_noise)
+MIX = (("clean", 0.2), ("damaged", 0.45), ("jpeg", 0.15), ("light", 0.1), ("camera", 0.1))
 
 
 def training_items(per_photo: int = 5, crop: int = 384, seed: int = 0) -> list:
@@ -90,6 +94,8 @@ def training_items(per_photo: int = 5, crop: int = 384, seed: int = 0) -> list:
                 items.append((q8(D.degrade(c, rng, p_clean=0.0)), c))
             elif kind == "jpeg":
                 items.append((jpeg(c, rng.randint(10, 70), rng.choice([0, 2, 2])), c))
+            elif kind == "camera":
+                items.append((jpeg(D.camera_noise(c, rng).clamp(0, 1), rng.randint(70, 95), 2), c))
             else:
                 items.append((q8(rng.choice(LIGHT)(c, rng).clamp(0, 1)), c))
     return items
@@ -153,6 +159,7 @@ def stats(model: Path, items: list, tag: str) -> dict:
     """Per item: a, b, e (see the docstring; the network's part, cached by model file and item contents) and the
     features (computed every time: the engine's code may have changed)."""
     h = hashlib.sha256(model.read_bytes())
+    h.update(b"keep-tones")  # the network's part is scored with the photo's tones kept (not so before 2026-12-07)
     for x, c in items:
         h.update((x * 255).round().byte().numpy().tobytes()[::97])
     f = CACHE / f"{tag}-{h.hexdigest()[:16]}.npz"
@@ -168,9 +175,11 @@ def stats(model: Path, items: list, tag: str) -> dict:
 
 
 def network_stats(model: Path, items: list) -> dict:
+    """The network's output as the engine uses it: with the photo's tones kept (keep_tones.py)."""
     ys, _ = ort_batch(model, [x for x, _ in items])
     A, Bv, E = [], [], []
     for (x, c), y in zip(items, ys):
+        y = keep_tones(y.clamp(0, 1), x)
         x8, y8 = (x * 255).round().double(), (y.clamp(0, 1) * 255).round().double()
         d = y8 - x8
         E.append(float((d * d).mean()))
@@ -258,12 +267,13 @@ def main():
     ap.add_argument("--hidden", type=int, default=8)
     ap.add_argument("--wd", type=float, default=1e-3)
     ap.add_argument("--oracle-weight", type=float, default=1.0, help="weight of the cross-entropy to the oracle blend")
-    ap.add_argument("--write", action="store_true", help="write the regressor into models/manifest.json")
+    ap.add_argument("--write", action="store_true", help="write the regressor into the models folder's manifest.json")
+    ap.add_argument("--models-dir", type=Path, default=ROOT / "models", help="a candidate models folder")
     args = ap.parse_args()
-    man_path = ROOT / "models" / "manifest.json"
+    man_path = args.models_dir / "manifest.json"
     man = json.loads(man_path.read_text())
     entry = next(m for m in man["models"] if m["id"] == args.model)
-    onnx = ROOT / "models" / entry.get("cpu_int8", entry)["file"]
+    onnx = args.models_dir / entry.get("cpu_int8", entry)["file"]
     print(f"model {args.model}: {onnx.name}", flush=True)
     train = stats(onnx, training_items(), "train")
     print(f"training items: {len(train['a'])}", flush=True)
@@ -275,8 +285,8 @@ def main():
     for k, v in res.items():
         print(k, json.dumps(v))
     if args.write:
-        reg["metrics"] = {"fitted_on": "training photos: 5 crops of at most 384 px each, clean 20 %, damaged 50 %, "
-                                       f"JPEG 10-70 15 %, light damage 15 %; hidden {args.hidden}, "
+        reg["metrics"] = {"fitted_on": "training photos: 5 crops of at most 384 px each, clean 20 %, damaged 45 %, "
+                                       f"JPEG 10-70 15 %, light damage 10 %, camera shots 10 %; network output with tones kept; hidden {args.hidden}, "
                                        f"oracle weight {args.oracle_weight}",
                           "training": tr, "validation": res}
         entry["amount"] = reg

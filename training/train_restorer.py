@@ -25,7 +25,9 @@ from revive_train.degrade import degrade_batch, make_batch, step_seed
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
 from revive_train.diffusion import Schedule
 from revive_train.metrics import psnr
+from revive_train.paths import ROOT
 from revive_train.restorer import Restorer
+from revive_train.scratch_mine import onnx_state
 
 
 def build_model(cfg: RestorerConfig) -> Restorer:
@@ -34,8 +36,19 @@ def build_model(cfg: RestorerConfig) -> Restorer:
 
 def val_set(cfg: RestorerConfig, n: int = 24):
     crops = val_crops(size=cfg.val_crop, folders=("val/cbsd68",), limit=n)
-    deg = degrade_batch(crops, random.Random(4321), p_clean=0.0)
+    deg = degrade_batch(crops, random.Random(4321), p_clean=0.0, mix=cfg.mix)
     return deg, crops
+
+
+def init_weights(model: Restorer, ema: EMA, rel: str):
+    """A new run starts from a shipped restore model's weights (the ONNX export names them net.<name>)."""
+    path = ROOT / rel
+    if not path.is_file():
+        raise SystemExit(f"init_model {rel} is not in the repository (any more): take it back from git history")
+    sd = {k.removeprefix("net."): v for k, v in onnx_state(path, "").items()}
+    model.load_state_dict(sd)
+    ema.model.load_state_dict(sd)
+    print(f"started from {rel}", flush=True)
 
 
 def main():
@@ -56,6 +69,8 @@ def main():
         print(f"prior {prior}", flush=True)
     crit = DiffLoss(unet, Schedule(), lc.t_min, lc.t_max, lc.lambda_nat, lc.lambda_sem, lc.pixel) if unet is not None else None
     step, ck = resume(run_dir, model, ema, opt, dev)
+    if ck is None and cfg.init_model:
+        init_weights(model, ema, cfg.init_model)
     if ck and prior and (ck["cfg"].get("prior_info") or {}).get("sha256") not in (None, prior["sha256"]):
         raise SystemExit(f"prior changed since this run started: {ck['cfg']['prior_info']} vs {prior}")
     sampler = CropSampler.from_folders(size=cfg.crop, p_rescale=cfg.p_rescale, seed=cfg.seed)

@@ -1,5 +1,5 @@
 // A person chooses the restore model in Settings: the Model list shows the installed restore models by name with the
-// manifest's default selected; picking "natural texture" is saved, the restore asks the engine for that model, and
+// manifest's default selected; picking the other one ("Clean") is saved, the restore asks the engine for that model, and
 // the photo comes out different from the default model's result. A settings file naming a model that no longer exists
 // (restore-naf32-v1) falls back to the default without a word, and restoring still works.
 import fs from 'node:fs';
@@ -12,7 +12,9 @@ import { type AppUnderTest, launchApp, MODELS, OLD_PHOTOS, tmpDir } from './harn
 
 const PHOTO = path.join(OLD_PHOTOS, 'a.png'); // a real scanned old photo, read in place
 const CLEAN = 'restore-naf32-v2';
-const NATURAL = 'restore-naf32-natural-v2';
+const NATURAL = 'restore-naf32-natural-v3';
+const DEFAULT = NATURAL; // the manifest's default_restore
+const OTHER = CLEAN;
 const shipped = path.resolve(MODELS) === path.resolve(__dirname, '../../models');
 
 let tmp: string;
@@ -61,7 +63,7 @@ beforeAll(async () => {
     const { jobId } = await engine.startRestore({
       inputs: [PHOTO],
       outDir,
-      settings: { modelId: CLEAN, device: 'auto', strength: 1, format: 'same', quality: 92 },
+      settings: { modelId: DEFAULT, device: 'auto', strength: 1, format: 'same', quality: 92 },
     });
     await engine.waitForJob(jobId);
     reference = path.join(outDir, 'a.png');
@@ -81,8 +83,8 @@ afterAll(() => {
 });
 
 describe.runIf(shipped)('choosing the restore model', () => {
-  it('lists both shipped restore models by name, the default selected; the natural one restores differently', async () => {
-    const out = path.join(tmp, 'natural');
+  it('lists both shipped restore models by name, the default selected; the other one restores differently', async () => {
+    const out = path.join(tmp, 'other');
     app = await launchApp({ userDataDir: path.join(tmp, 'user1'), settings: { outDir: out } });
     const { page } = app;
     const select = page.getByTestId('restore-model');
@@ -100,18 +102,18 @@ describe.runIf(shipped)('choosing the restore model', () => {
       { value: CLEAN, text: nameOf(CLEAN) },
       { value: NATURAL, text: nameOf(NATURAL) },
     ]);
-    expect(await select.inputValue()).toBe(CLEAN);
+    expect(await select.inputValue()).toBe(DEFAULT);
     expect(await select.isEnabled()).toBe(true);
 
     // choosing is saved in the settings
-    await select.selectOption(NATURAL);
-    await expect.poll(async () => (await app!.engine.getSettings()).restoreModel).toBe(NATURAL);
-    expect(await select.inputValue()).toBe(NATURAL);
+    await select.selectOption(OTHER);
+    await expect.poll(async () => (await app!.engine.getSettings()).restoreModel).toBe(OTHER);
+    expect(await select.inputValue()).toBe(OTHER);
     await app.screenshot('app-restore-model.png');
 
     // the restore asks the engine for the chosen model (through the validated contract) ...
     const sent = await restoreInApp(app);
-    expect(sent.modelId).toBe(NATURAL);
+    expect(sent.modelId).toBe(OTHER);
 
     // ... and the result is that model's: the same photo, the same size, not the default model's pixels
     const output = path.join(out, 'a.png');
@@ -131,10 +133,10 @@ describe.runIf(shipped)('choosing the restore model', () => {
     const { page } = app;
     const select = page.getByTestId('restore-model');
     await expect.poll(() => select.locator('option').count()).toBe(2);
-    expect(await select.inputValue()).toBe(CLEAN);
+    expect(await select.inputValue()).toBe(DEFAULT);
 
     const sent = await restoreInApp(app);
-    expect(sent.modelId).toBe(CLEAN);
+    expect(sent.modelId).toBe(DEFAULT);
     const d = await difference(path.join(out, 'a.png'), reference);
     expect(d.max).toBeLessThanOrEqual(1); // the default model's result
     expect(app.problems).toEqual([]);

@@ -94,7 +94,7 @@ describe('the app as people use it', () => {
     expect(await page.getByTestId('batch-retry').count()).toBe(0);
     await visible(page.getByTestId('compare-after'));
     // what the result was made with
-    expect(await page.getByTestId('made-with').textContent()).toMatch(/Made with Clean · strength \d+%( \(\d+% for this photo\))? · colour & fading/);
+    expect(await page.getByTestId('made-with').textContent()).toMatch(/Made with Natural texture · strength \d+%( \(\d+% for this photo\))? · colour & fading/);
     expect(await page.getByTestId('out-of-date').count()).toBe(0);
     await noAxeProblems('restored, dark');
   });

@@ -45,7 +45,7 @@ async function restore(img: RawImage, modelId: string, local: RestoreSettings['s
   return { image: r.image as RawImage, amount: r.info?.local?.amount as number | undefined };
 }
 
-const ids = ['restore-naf32-v2', 'restore-naf32-natural-v2'];
+const ids = ['restore-naf32-v2', 'restore-naf32-natural-v3'];
 
 describe.each(ids)('%s adapts to the photo', (id) => {
   it('ships a regressor for its own network, over the engine\'s features', () => {

@@ -54,13 +54,20 @@ function roughness(a: RawImage): number {
   return Math.sqrt(s / n);
 }
 
-describe.each(['restore-naf32-v2', 'restore-naf32-natural-v2'])('%s keeps the photo\'s tones', (id) => {
+// restore-naf32-v2 learnt to unfade (its training damage faded prints); restore-naf32-natural-v3 was fine-tuned on
+// damage without fading (mix v3, docs/training/restorer.md), so it leaves the tones even by itself
+describe.each([
+  ['restore-naf32-v2', true],
+  ['restore-naf32-natural-v3', false],
+])('%s keeps the photo\'s tones', (id, unfades) => {
   it('does not unfade a faded photo on its own, and still takes its grain', async () => {
     const free = await restore(faded, { modelId: id, keepTones: false });
     const kept = await restore(faded, { modelId: id });
     const freeShift = meanShift(free, faded);
     const keptShift = meanShift(kept, faded);
-    expect(Math.max(...freeShift.map(Math.abs))).toBeGreaterThan(10); // what the network does by itself
+    const freeMax = Math.max(...freeShift.map(Math.abs)); // what the network does by itself
+    if (unfades) expect(freeMax).toBeGreaterThan(10);
+    else expect(freeMax).toBeLessThan(3);
     for (const v of keptShift) expect(Math.abs(v)).toBeLessThan(3);
     // the grain: the roughness above the grain-free faded photo's (in quadrature) falls by a fifth or more, and the
     // kept-tones result is no rougher than the free one (which also raised the contrast)

@@ -38,13 +38,13 @@ async function open(id: string) {
   return { model, session: (await sessions.get(MODELS, model, 'cpu')).session };
 }
 
-it('ships the two restore models, the pixel-loss one as the default', async () => {
+it('ships the two restore models, the DiffLoss one as the default', async () => {
   const ids = (await loadManifest(MODELS)).models.filter((m) => m.kind === 'restore').map((m) => m.id);
-  expect(ids.sort()).toEqual(['restore-naf32-natural-v2', 'restore-naf32-v2']);
-  expect(getModel(await loadManifest(MODELS), undefined, 'restore').id).toBe('restore-naf32-v2');
+  expect(ids.sort()).toEqual(['restore-naf32-natural-v3', 'restore-naf32-v2']);
+  expect(getModel(await loadManifest(MODELS), undefined, 'restore').id).toBe('restore-naf32-natural-v3');
 });
 
-describe.each(['restore-naf32-v2', 'restore-naf32-natural-v2'])('shipped restore model %s', (id) => {
+describe.each(['restore-naf32-v2', 'restore-naf32-natural-v3'])('shipped restore model %s', (id) => {
   it('tiles seamlessly with its manifest overlap: tiled matches untiled within 2 levels on real photos', async () => {
     // the float32 model: what the overlap was measured for (the int8 copy adds its own rounding, checked below)
     const { model } = await open(id);

@@ -256,19 +256,19 @@ describe('revive restore', () => {
     const shipped = { REVIVE_MODELS_DIR: '' }; // the repository's models/
     const photo = path.join(folder, 'a.png');
     // the networks at full strength (--noise-fixed): adapting may judge this small photo to need none of either
-    const natural = await cli(['restore', photo, '--out', path.join(tmp, 'o8n'), '--model', 'restore-naf32-natural-v2', '--noise-fixed', '--json'], {
+    const other = await cli(['restore', photo, '--out', path.join(tmp, 'o8n'), '--model', 'restore-naf32-v2', '--noise-fixed', '--json'], {
       env: shipped,
     });
-    expect(natural.code).toBe(0);
-    expect(JSON.parse(natural.out.split('\n')[0])).toMatchObject({ status: 'ok' });
-    expect(JSON.parse(natural.out.split('\n')[0])).not.toHaveProperty('noiseAmount'); // fixed: nothing was judged
+    expect(other.code).toBe(0);
+    expect(JSON.parse(other.out.split('\n')[0])).toMatchObject({ status: 'ok' });
+    expect(JSON.parse(other.out.split('\n')[0])).not.toHaveProperty('noiseAmount'); // fixed: nothing was judged
     // by default the photo is judged, and its amount is in the JSON line
     const adapted = await cli(['restore', photo, '--out', path.join(tmp, 'o8a'), '--json'], { env: shipped });
     const amount = (JSON.parse(adapted.out.split('\n')[0]) as { noiseAmount?: number }).noiseAmount;
     expect(amount).toBeGreaterThanOrEqual(0);
     expect(amount).toBeLessThanOrEqual(1);
-    const clean = await cli(['restore', photo, '--out', path.join(tmp, 'o8c'), '--noise-fixed'], { env: shipped }); // the default
-    expect(clean.code).toBe(0);
+    const natural = await cli(['restore', photo, '--out', path.join(tmp, 'o8c'), '--noise-fixed'], { env: shipped }); // the default
+    expect(natural.code).toBe(0);
     const [a, b] = await Promise.all(
       ['o8n', 'o8c'].map((d) => sharp(path.join(tmp, d, 'a.png')).raw().toBuffer({ resolveWithObject: true })),
     );
@@ -343,11 +343,11 @@ describe('revive models', () => {
     const r = await cli(['models'], { env: { REVIVE_MODELS_DIR: '' } });
     expect(r.code).toBe(0);
     const line = (id: string) => r.out.split('\n').find((l) => l.trim().startsWith(`${id} `)) ?? '';
-    expect(line('restore-naf32-v2')).toMatch(/restore .*sha256 ok +\(default\) +Clean$/);
-    expect(line('restore-naf32-natural-v2')).toMatch(/restore .*sha256 ok +Natural texture$/);
-    expect(line('restore-naf32-natural-v2')).not.toContain('(default)');
+    expect(line('restore-naf32-natural-v3')).toMatch(/restore .*sha256 ok +\(default\) +Natural texture$/);
+    expect(line('restore-naf32-v2')).toMatch(/restore .*sha256 ok +Clean$/);
+    expect(line('restore-naf32-v2')).not.toContain('(default)');
     expect(r.out).not.toContain('restore-naf32-v1');
     const j = JSON.parse((await cli(['models', '--json'], { env: { REVIVE_MODELS_DIR: '' } })).out);
-    expect(j.default_restore).toBe('restore-naf32-v2');
+    expect(j.default_restore).toBe('restore-naf32-natural-v3');
   });
 });

@@ -17,7 +17,7 @@ describe('made with', () => {
   it('the model, the strength and colour & fading make another picture; the device, tiles and format do not', () => {
     const k = lookKey(base);
     expect(lookKey({ ...base, device: 'cpu', tile: 256, format: 'png', quality: 80 })).toBe(k);
-    expect(lookKey({ ...base, modelId: 'restore-naf32-natural-v2' })).not.toBe(k);
+    expect(lookKey({ ...base, modelId: 'restore-naf32-natural-v3' })).not.toBe(k);
     expect(lookKey({ ...base, strength: 0.5 })).not.toBe(k);
     expect(lookKey({ ...base, stages: { tone: { strength: 0.2, mode: 'auto' } } })).not.toBe(k);
     expect(lookKey({ ...base, stages: { tone: { strength: 0.5, mode: 'keep' } } })).not.toBe(k);

@@ -246,6 +246,22 @@ describe("a print's border", () => {
     expect(scanFrame(img)).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
   });
 
+  it("is a crop's or scanner's edge line on one side alone, not a faint line in a sky", () => {
+    const photo = framed([0, 0, 0], { top: 0, bottom: 0, left: 0, right: 0 });
+    const line = (img: typeof photo, rows: number[], value: number) => {
+      for (const y of rows) img.rgb.fill(value, 3 * y * 120, 3 * (y + 1) * 120);
+      return img;
+    };
+    expect(scanFrame(line(structuredClone(photo), [0], 0))).toEqual({ top: 1, bottom: 0, left: 0, right: 0 });
+    expect(scanFrame(line(structuredClone(photo), [78, 79], 255))).toEqual({ top: 0, bottom: 2, left: 0, right: 0 });
+    // three such lines are a border, which needs a second side
+    expect(scanFrame(line(structuredClone(photo), [0, 1, 2], 0))).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
+    // a clear sky whose first line is a little lighter than the rest
+    const sky = framed([120, 160, 220], { top: 12, bottom: 0, left: 0, right: 0 });
+    for (let x = 0; x < 120; x++) sky.rgb.set([126, 166, 226], 3 * x);
+    expect(scanFrame(sky)).toEqual({ top: 0, bottom: 0, left: 0, right: 0 });
+  });
+
   it('clears the probability inside the border and a margin beyond it, nothing else', () => {
     const w = 20;
     const h = 10;

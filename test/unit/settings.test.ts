@@ -10,7 +10,7 @@ import {
 } from '../../src/shared/settings';
 
 const CLEAN = 'restore-naf32-v2';
-const NATURAL = 'restore-naf32-natural-v2';
+const NATURAL = 'restore-naf32-natural-v3';
 const models: (ModelChoice & { name: string })[] = [
   { id: 'diffusion-cpu', kind: 'diffusion', name: 'prior', sha256Ok: true },
   { id: NATURAL, kind: 'restore', name: 'natural texture', sha256Ok: true },

@@ -53,8 +53,8 @@ describe('validateRequest', () => {
       { format: 'jpeg', quality: 80, outDir: '' },
     ]);
     expect(validateRequest('setSettings', [{ tile: 0, refineSteps: 30, refineStrength: 0.3 }])).toHaveLength(1);
-    expect(validateRequest('setSettings', [{ restoreModel: 'restore-naf32-natural-v2' }])).toEqual([
-      { restoreModel: 'restore-naf32-natural-v2' },
+    expect(validateRequest('setSettings', [{ restoreModel: 'restore-naf32-natural-v3' }])).toEqual([
+      { restoreModel: 'restore-naf32-natural-v3' },
     ]);
     expect(validateRequest('setSettings', [{ restoreModel: '' }])).toEqual([{ restoreModel: '' }]); // the default
     // the Noise & grain checkboxes are settings the page saves

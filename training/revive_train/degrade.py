@@ -83,6 +83,45 @@ def film_grain(x, rng):
     return x + amp * weight * n
 
 
+def _demosaic_bilinear(raw, mask):
+    """Bilinear demosaic of a Bayer mosaic: raw [1, H, W], mask [3, H, W] (1 where the pixel measured that colour)."""
+    k = torch.tensor([[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+    num = _conv((raw * mask).contiguous(), k)
+    den = _conv(mask.contiguous(), k)
+    return num / den.clamp(min=1e-6)
+
+
+def camera_noise(x, rng):
+    """Sensor noise as a camera's processing leaves it (real photos such as PolyU's, not white noise): the photo is
+    taken back to a linear RGGB mosaic (inverse gamma, inverse white balance), shot + read noise is added there, and
+    the noise goes through the camera's processing (bilinear demosaic, white balance, gamma), often its chroma noise
+    reduction and sharpening. Only the noise passes through the processing: the clean photo stays the target, so the
+    network learns to remove the noise, not to undo a demosaic. The camera's JPEG comes later in degrade()."""
+    g = _gen(rng)
+    _, h, w = x.shape
+    gamma = rng.uniform(2.0, 2.4)
+    wb = torch.tensor([rng.uniform(1.5, 2.4), 1.0, rng.uniform(1.3, 2.0)]).view(3, 1, 1)
+    lin = x.clamp(0, 1) ** gamma / wb
+    oy, ox = rng.randint(0, 1), rng.randint(0, 1)
+    yy = (torch.arange(h)[:, None] + oy) % 2
+    xx = (torch.arange(w)[None, :] + ox) % 2
+    mask = torch.stack([(yy == 0) & (xx == 0), (yy + xx) == 1, (yy == 1) & (xx == 1)]).float()
+    raw = (lin * mask).sum(0, keepdim=True)
+    shot = 10 ** rng.uniform(-4.0, -2.2)  # variance per unit signal: low to high ISO
+    read = 10 ** rng.uniform(-3.6, -2.2)  # read-noise sigma
+    n = torch.randn(raw.shape, generator=g) * (shot * raw + read ** 2).sqrt()
+    noisy = _demosaic_bilinear(raw + n, mask)
+    clean = _demosaic_bilinear(raw, mask)
+    to_srgb = lambda v: (v * wb).clamp(1e-6, 1) ** (1 / gamma)
+    res = to_srgb(noisy) - to_srgb(clean)
+    if rng.random() < 0.6:  # chroma noise reduction: blur the noise's colour, keep its luma
+        l = _luma(res)
+        res = l + _conv((res - l).contiguous(), _gauss_kernel(rng.uniform(1.0, 3.0)))
+    if rng.random() < 0.4:  # sharpening makes the noise coarser and stronger
+        res = res + rng.uniform(0.3, 1.0) * (res - _conv(res.contiguous(), _gauss_kernel(rng.uniform(0.7, 1.5))))
+    return x + res
+
+
 # ---- blur and resolution ----------------------------------------------------------------------------------------
 
 def gaussian_blur(x, rng):
@@ -122,8 +161,8 @@ def down_up(x, rng):
     return F.interpolate(y, size=(h, w), mode=up, **kw)[0]
 
 
-def jpeg(x, rng, quality=None):
-    q = quality if quality is not None else rng.randint(15, 90)
+def jpeg(x, rng, quality=None, q_min=15):
+    q = quality if quality is not None else rng.randint(q_min, 90)
     a = (x.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).numpy()
     buf = io.BytesIO()
     Image.fromarray(a).save(buf, format="JPEG", quality=q, subsampling=rng.choice([0, 2, 2]))
@@ -257,33 +296,52 @@ def plain_gaussian(x, rng):
     return x + rng.uniform(5, 50) / 255 * torch.randn(x.shape, generator=_gen(rng))
 
 
-def degrade(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0) -> torch.Tensor:
+# mix "v3" (2026-12-07): the damage the local network is for once the tone stage and "keep the photo's tones" do
+# the rest. No fading, colour casts or vignetting (broad changes the engine throws away), camera noise among the
+# noises and alone, JPEG down to quality 10 and alone.
+PRINT_V3 = [(paper_texture, 0.2)]
+NOISES_V3 = [gaussian_noise, poisson_noise, film_grain, film_grain, camera_noise, camera_noise]
+P_CAMERA_V3 = 0.15  # share of the damaged inputs that are camera noise alone (then the camera's JPEG, q 60-95)
+P_JPEG_V3 = 0.1  # share that are a JPEG alone, quality 10-50
+
+
+def degrade(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0,
+            mix: str = "v2") -> torch.Tensor:
     """One clean image [3, H, W] in [0, 1] -> degraded [3, H, W] (in [0, 1] except in the plain-Gaussian share).
-    p_gauss = 0 draws exactly the same random numbers as before that option existed (the validation set and
-    earlier training steps stay reproducible)."""
+    p_gauss = 0 and mix "v2" draw exactly the same random numbers as before those options existed (the validation
+    set and earlier training steps stay reproducible)."""
     if rng.random() < p_clean:
         return x.clone()
     if p_gauss and rng.random() < p_gauss:
         return plain_gaussian(x, rng).float()
-    ops = [f for f, p in PRINT + OPTICS if rng.random() < p]
+    v3 = mix == "v3"
+    if v3:
+        u = rng.random()
+        if u < P_CAMERA_V3:
+            y = camera_noise(x, rng).clamp(0, 1)
+            return (jpeg(y, rng, quality=rng.randint(60, 95)) if rng.random() < 0.8 else y).float()
+        if u < P_CAMERA_V3 + P_JPEG_V3:
+            return jpeg(x, rng, quality=rng.randint(10, 50)).float()
+    ops = [f for f, p in (PRINT_V3 if v3 else PRINT) + OPTICS if rng.random() < p]
     rng.shuffle(ops)
     ops += [f for f, p in MARKS if rng.random() < p]
     if rng.random() < 0.5:
         ops.insert(len(ops) if rng.random() < 0.8 else rng.randint(0, len(ops)), jpeg)
     if not ops:
-        ops = [rng.choice(["noise", "blur", jpeg, fade])]
+        ops = [rng.choice(["noise", "blur", jpeg, jpeg if v3 else fade])]
     y = x
     for f in ops:
         if f == "blur":
             f = rng.choice(BLURS)
         elif f == "noise":
-            f = rng.choice(NOISES)
-        y = f(y, rng).clamp(0, 1)
+            f = rng.choice(NOISES_V3 if v3 else NOISES)
+        y = (jpeg(y, rng, q_min=10) if v3 and f is jpeg else f(y, rng)).clamp(0, 1)
     return y.float()
 
 
-def degrade_batch(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0) -> torch.Tensor:
-    return torch.stack([degrade(xi, rng, p_clean, p_gauss) for xi in x])
+def degrade_batch(x: torch.Tensor, rng: random.Random, p_clean: float = 0.1, p_gauss: float = 0.0,
+                  mix: str = "v2") -> torch.Tensor:
+    return torch.stack([degrade(xi, rng, p_clean, p_gauss, mix) for xi in x])
 
 
 def add_gaussian(x: torch.Tensor, sigma: float, seed: int) -> torch.Tensor:
@@ -302,5 +360,5 @@ def make_batch(sampler, cfg, step: int):
     sampler.rng = random.Random(step_seed(cfg.seed, step, 0))
     clean = sampler.batch(cfg.batch)
     p_gauss = cfg.p_gauss if step >= cfg.p_gauss_from else 0.0
-    deg = degrade_batch(clean, random.Random(step_seed(cfg.seed, step, 1)), cfg.p_clean, p_gauss)
+    deg = degrade_batch(clean, random.Random(step_seed(cfg.seed, step, 1)), cfg.p_clean, p_gauss, cfg.mix)
     return deg, clean

@@ -93,3 +93,41 @@ def test_p_gauss_one_is_plain_unclipped_gaussian_noise():
     assert r.mean(dim=1).abs().max() < 0.01
     assert sig.max() - sig.min() > 5  # strengths vary
     assert y.min() < 0 or y.max() > 1  # not clipped: the benchmark's setting
+
+
+def test_camera_noise_is_processed_sensor_noise():
+    """Noise added in a linear mosaic and carried through demosaic, gamma and the camera's noise reduction: zero
+    mean, correlated between neighbouring pixels (white noise is not), stronger in the shadows' sRGB values than a
+    linear sensor's noise would leave them, and the clean photo under it unchanged."""
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(3, 8, 8, generator=g).repeat_interleave(12, 1).repeat_interleave(12, 2) * 0.8 + 0.1
+    corr, dark, bright = [], [], []
+    for seed in range(12):
+        r = D.camera_noise(x, random.Random(seed)) - x
+        assert torch.isfinite(r).all()
+        assert abs(r.mean().item()) < 0.01
+        a, b = r[:, :, :-1].flatten(), r[:, :, 1:].flatten()
+        corr.append(torch.corrcoef(torch.stack([a, b]))[0, 1].item())
+        y = D._luma(x)[0]
+        dark.append(r.abs().mean(0)[y < 0.35].mean().item())
+        bright.append(r.abs().mean(0)[y > 0.65].mean().item())
+    assert min(corr) > 0.2, corr  # demosaicing spreads each sample over its neighbours
+    assert sum(d > b for d, b in zip(dark, bright)) >= 9  # gamma lifts the shadows' noise
+    assert torch.equal(D.camera_noise(x, random.Random(1)), D.camera_noise(x, random.Random(1)))
+
+
+def test_mix_v3_leaves_the_broad_tones():
+    """Mix "v3" has no fading, casts or vignetting: the photo's broad tones stay (the engine keeps them anyway),
+    where "v2" (unchanged: the golden test above) moves them in a third of its inputs."""
+    x = _img(1, 96)[0]
+    rng = random.Random(11)
+    broad = []
+    for _ in range(300):
+        y = D.degrade(x, rng, p_clean=0.0, mix="v3")
+        assert y.shape == x.shape and y.min() >= 0 and y.max() <= 1
+        broad.append((torch.nn.functional.avg_pool2d((y - x)[None], 32).abs().max()).item())
+    broad.sort()
+    assert broad[int(0.9 * len(broad))] < 0.06, broad[-20:]
+    v2 = [torch.nn.functional.avg_pool2d((D.degrade(x, rng, p_clean=0.0) - x)[None], 32).abs().max().item()
+          for _ in range(300)]
+    assert sum(b > 0.06 for b in v2) > 60  # v2 fades and casts a third of its inputs

@@ -312,5 +312,10 @@ def test_eval_finds_a_prints_border_as_the_engine_does():
     sky[:, :10, 6:] = x[:, :10, 6:]
     sky[:, :, :6] = 0.15 + 0.7 * torch.rand(3, 80, 6, generator=g)
     assert ev.scan_frame(sky) == {"top": 0, "bottom": 0, "left": 0, "right": 0}
+    photo = 0.15 + 0.7 * torch.rand(3, 80, 120, generator=g)  # an edge line on one side alone counts
+    for rows, value, want in (([0], 0.0, {"top": 1}), ([78, 79], 1.0, {"bottom": 2}), ([0, 1, 2], 0.0, {})):
+        y = photo.clone()
+        y[:, rows] = value
+        assert ev.scan_frame(y) == {"top": 0, "bottom": 0, "left": 0, "right": 0, **want}
     p = ev.clear_frame(torch.full((1, 10, 20), 0.8), {"top": 1, "bottom": 0, "left": 2, "right": 0}, 1)
     assert float(p[0, :2].sum()) == 0 and float(p[0, :, :3].sum()) == 0 and float(p[0, 2:, 3:].min()) == pytest.approx(0.8)

@@ -100,8 +100,21 @@ export async function detectDamage(
  * mean absolute difference from the outermost line's mean colour is at most `tol` and at most `outlierShare` of its
  * pixels differ by more than `outlier` (dust on the border); at most `maxDepth` of the photo's side deep; a side needs
  * `minWidth` lines, and another side whose border colour is within `sameColour` (a clear sky alone is no border).
+ * A side's edge line on its own, 1 to `edgeLines` lines of one colour that the next line differs from by more than
+ * `edgeContrast` (mean absolute difference), is a border too: the black or white line a crop or a scanner leaves along
+ * one side (LIVE1's churchandcapitol has one; it was filled, 60 -> 30.6 dB to the photo itself).
  */
-export const FRAME = { maxDepth: 0.25, tol: 0.04, outlier: 0.15, outlierShare: 0.03, minWidth: 3, margin: 3, sameColour: 0.08 };
+export const FRAME = {
+  maxDepth: 0.25,
+  tol: 0.04,
+  outlier: 0.15,
+  outlierShare: 0.03,
+  minWidth: 3,
+  margin: 3,
+  sameColour: 0.08,
+  edgeLines: 2,
+  edgeContrast: 0.15,
+};
 
 export interface Frame {
   top: number;
@@ -126,6 +139,7 @@ export function scanFrame(img: PixelImage, rule = FRAME): Frame {
     const ref = [0, 0, 0];
     for (let t = 0; t < len; t++) for (let c = 0; c < 3; c++) ref[c] += rgb[3 * at(side, 0, t) + c] / scale / len;
     let depth = 0;
+    let next = 0; // the mean difference of the first line past the border from its colour
     for (; depth < depthMax; depth++) {
       let dev = 0;
       let out = 0;
@@ -136,13 +150,21 @@ export function scanFrame(img: PixelImage, rule = FRAME): Frame {
         dev += d;
         if (d > rule.outlier) out++;
       }
-      if (dev / len > rule.tol || out > rule.outlierShare * len) break;
+      if (dev / len > rule.tol || out > rule.outlierShare * len) {
+        next = dev / len;
+        break;
+      }
     }
-    return { side, depth: depth >= rule.minWidth ? depth : 0, ref };
+    const line = depth >= 1 && depth <= rule.edgeLines && next > rule.edgeContrast;
+    return { side, depth: depth >= rule.minWidth || line ? depth : 0, line, ref };
   });
   const frame: Frame = { top: 0, bottom: 0, left: 0, right: 0 };
   for (const a of found) {
     if (!a.depth) continue;
+    if (a.line && a.depth < rule.minWidth) {
+      frame[a.side] = a.depth;
+      continue;
+    }
     const twin = found.some(
       (b) => b !== a && b.depth && Math.max(...b.ref.map((v, c) => Math.abs(v - a.ref[c]))) <= rule.sameColour,
     );
