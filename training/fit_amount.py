@@ -286,7 +286,8 @@ def main():
         print(k, json.dumps(v))
     if args.write:
         reg["metrics"] = {"fitted_on": "training photos: 5 crops of at most 384 px each, clean 20 %, damaged 45 %, "
-                                       f"JPEG 10-70 15 %, light damage 10 %, camera shots 10 %; network output with tones kept; hidden {args.hidden}, "
+                                       "JPEG 10-70 15 %, light damage 10 %, camera shots 10 %; network output "
+                                       f"with tones kept; hidden {args.hidden}, "
                                        f"oracle weight {args.oracle_weight}",
                           "training": tr, "validation": res}
         entry["amount"] = reg

@@ -6,6 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paintDamage, writeRgbPng } from '../helpers/damage';
+import { defaultReach } from '../helpers/reach';
 import { crops } from '../helpers/photos';
 import { axeViolations } from './axe';
 import { type AppUnderTest, launchApp, MODELS, tmpDir, visible } from './harness';
@@ -151,7 +152,7 @@ describe('scratches & dust', () => {
     // the overlay shows the new marks
     await expect.poll(() => page.evaluate(OVERLAY_MARKS)).toBe(now.reduce((a, v) => a + v, 0));
 
-    // the result changed at both places, and nowhere beyond the local network's reach (128 px) from them
+    // the result changed at both places, and nowhere beyond the local network's reach (its manifest overlap) from them
     const after = await rgb(output);
     const px = (a: Uint8Array, x: number, y: number) => [0, 1, 2].map((c) => a[3 * (y * W + x) + c]);
     const moved = (x: number, y: number) => Math.max(...px(after, x, y).map((v, c) => Math.abs(v - px(before, x, y)[c])));
@@ -163,7 +164,9 @@ describe('scratches & dust', () => {
     expect(atErased).toBeGreaterThan(20);
     const lowest = Math.max(...Array.from({ length: 11 }, (_, k) => curve(40 + 5 * k))) + 9;
     let far = 0;
-    for (let y = lowest + 128 + 2; y < H; y++) for (let x = 0; x < W; x++) far = Math.max(far, moved(x, y));
+    const reach = defaultReach(MODELS);
+    expect(lowest + reach + 40).toBeLessThan(H); // the photo reaches past it
+    for (let y = lowest + reach + 2; y < H; y++) for (let x = 0; x < W; x++) far = Math.max(far, moved(x, y));
     expect(far).toBe(0);
     expect(app.problems).toEqual([]);
   }, 240_000);

@@ -13,9 +13,11 @@ import { decodeMask } from '../../src/core/refine/inputs';
 import { refillRequest, Checker } from '../../src/shared/validate';
 import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/types';
 import { paintDamage, writeRgbPng } from '../helpers/damage';
+import { defaultReach } from '../helpers/reach';
 import { crops, loadRgb, rmrf, ROOT, tmpDir, type RawImage } from '../unit/restore-helpers';
 
 const MODELS = path.join(ROOT, 'models');
+const REACH = defaultReach(MODELS);
 const tmp = tmpDir('scratch-refill');
 let engine: EngineService;
 let photo: string;
@@ -124,13 +126,15 @@ describe('refill a corrected scratch mask', () => {
       for (let x = 0; x < W; x++) {
         const v = d[y * W + x];
         if (y >= 27 && y < 33 && x >= 153 && x < 167) inMark += v > 3 ? 1 : 0;
-        // beyond the local network's reach (128 px for restore-naf32-v2) below the mark: untouched
-        else if (y > 33 + 128) far = Math.max(far, v);
+        // beyond the local network's reach (its manifest overlap, 192 px for restore-naf32-natural-v3) below the mark:
+        // untouched
+        else if (y > 33 + REACH) far = Math.max(far, v);
       }
     }
     expect(inMark).toBeGreaterThan(40); // of 84 marked pixels, most are re-created
     expect(far).toBe(0);
-    expect(s.changed.y + s.changed.h).toBeLessThanOrEqual(33 + 128);
+    expect(REACH + 33 + 40).toBeLessThan(H); // the photo reaches past it
+    expect(s.changed.y + s.changed.h).toBeLessThanOrEqual(33 + REACH);
     // the page gets the new mask
     expect(await currentMask(r.output)).toEqual(added);
     // the output is still Revive's in its folder's ledger, and its XMP records the edit but no engine temp path
