@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from revive_train import valset
 from revive_train.common import load_ema, read_log
 from revive_train.data import list_images, load_rgb
-from revive_train.keep_tones import keep_tones
 from revive_train.degrade import add_gaussian
+from revive_train.keep_tones import keep_tones
 from revive_train.metrics import psnr, ssim
 from revive_train.niqe import niqe
 from revive_train.ort import ort_batch, ort_speed

@@ -25,9 +25,9 @@ from revive_train.degrade import degrade_batch, make_batch, step_seed
 from revive_train.diffloss import DiffLoss, load_prior, pixel_loss
 from revive_train.diffusion import Schedule
 from revive_train.metrics import psnr
+from revive_train.onnx_export import onnx_state
 from revive_train.paths import ROOT
 from revive_train.restorer import Restorer
-from revive_train.scratch_mine import onnx_state
 
 
 def build_model(cfg: RestorerConfig) -> Restorer:

@@ -11,6 +11,15 @@ from .ort import run_ort_node
 from .paths import MODELS, ROOT  # noqa: F401
 
 
+def onnx_state(path: Path, prefix: str) -> dict:
+    """A shipped model's weights (float16 initializers stored as name__fp16) as a state dict under `prefix`."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(str(path))
+    return {prefix + i.name.replace("__fp16", ""): torch.from_numpy(numpy_helper.to_array(i).astype(np.float32))
+            for i in m.graph.initializer}
+
+
 def export_onnx(model: torch.nn.Module, example: tuple, path: Path, input_names: list, output_names: list,
                 opset: int = 17, dynamic: dict = None) -> Path:
     """Export with dynamic batch, height and width on every 4-D input/output (1-D inputs get dynamic batch), or

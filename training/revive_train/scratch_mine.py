@@ -19,18 +19,10 @@ import torch
 import torch.nn.functional as F
 
 from .data import TRAIN_FOLDERS, list_images, load_rgb
+from .onnx_export import onnx_state
 from .paths import DATASETS, ROOT
 
 CACHE = Path.home() / ".cache" / "revive" / "scratch_mined"
-
-
-def onnx_state(path: Path, prefix: str) -> dict:
-    """A shipped model's weights (float16 initializers stored as name__fp16) as a state dict under `prefix`."""
-    import onnx
-    from onnx import numpy_helper
-    m = onnx.load(str(path))
-    return {prefix + i.name.replace("__fp16", ""): torch.from_numpy(numpy_helper.to_array(i).astype(np.float32))
-            for i in m.graph.initializer}
 
 
 def member_state(rel: str, prefix: str) -> dict:
