@@ -71,11 +71,37 @@ def area_down(x: torch.Tensor, max_side: int) -> torch.Tensor:
     return (tot / area).float()
 
 
+END_WINDOW = 128  # src/core/scratch/scratch.ts: the shortest window at a photo's far edge
+DETECT_OVERLAP = 64  # the detector's receptive_overlap in the manifest
+DETECT_MULTIPLE = 16  # the detector's size_multiple in the manifest (the fill's, SIZE_MULTIPLE, is 32)
+
+
+def anchored_spans(length: int, m: int = DETECT_MULTIPLE) -> list:
+    """src/core/scratch/scratch.ts detectAxis for a photo in one window (the engine's tile is 512): (start, end,
+    own_start, own_end). A length that is not a multiple of m is not padded: the window is cut to the largest
+    multiple of m and owns all but its last m pixels (the same pixel grid as the padded window had), and a window of
+    max(END_WINDOW, 2 overlaps) (at most that multiple) ending at the photo's edge owns the rest. So damage along the
+    far edge (a torn edge) is seen at the photo's edge, as in training, not mirrored into a band inside a padded
+    window."""
+    if length % m == 0 or length < m:
+        return [(0, length, 0, length)]
+    L = length // m * m
+    cut = L - m  # the window at the start owns all but its last m pixels; the one at the end, the rest
+    end = min(L, max(END_WINDOW, 2 * DETECT_OVERLAP))
+    return [(0, L, 0, cut), (length - end, length, cut, length)]
+
+
 @torch.no_grad()
 def prob_pass(pair, x: torch.Tensor) -> torch.Tensor:
-    xp, h, w = pad_to(x[None])
+    H, W = x.shape[1:]
+    out = torch.zeros(1, H, W)
+    for y0, y1, oy0, oy1 in anchored_spans(H):
+        for x0, x1, ox0, ox1 in anchored_spans(W):
+            xp, h, w = pad_to(x[None, :, y0:y1, x0:x1], DETECT_MULTIPLE)  # pads only a side shorter than that
+            p = torch.sigmoid(pair.detect(xp))[0, :, :h, :w]
+            out[:, oy0:oy1, ox0:ox1] = p[:, oy0 - y0:oy1 - y0, ox0 - x0:ox1 - x0]
     # the engine stores the probability as a byte
-    return (torch.sigmoid(pair.detect(xp))[..., :h, :w][0] * 255).round() / 255
+    return (out * 255).round() / 255
 
 
 COARSE_MIN_AREA = 256  # src/core/scratch/scratch.ts: the coarse pass's marks count only in regions this large
@@ -113,7 +139,7 @@ def region_stats(prob: torch.Tensor, x: torch.Tensor, thr: float):
     return m, lab, n, sizes, edges, luma, ndimage.mean(luma, lab, np.arange(n + 1))
 
 
-DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.12, "max_std": 0.03}  # scratch.ts DARK_FLAT
+DARK_FLAT = {"min_area": 1024, "min_thickness": 4, "max_luma": 0.12, "max_std": 0.05}  # scratch.ts DARK_FLAT
 
 
 def drop_dark_flat(prob: torch.Tensor, x: torch.Tensor, thr: float, rule: dict = DARK_FLAT) -> torch.Tensor:

@@ -52,7 +52,8 @@ def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = Non
         for k in range(len(crops)):
             if hard.random() < cfg.p_hard:
                 crops[k] = hard_crop(sampler.images, spots, cfg.crop, hard, weights).float() / 255.0
-    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives, cfg.jpeg_min) for c in crops]
+    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives, cfg.jpeg_min, cfg.kind_weights, cfg.p_flat)
+           for c in crops]
     return tuple(torch.stack(t) for t in zip(*out))
 
 

@@ -10,7 +10,9 @@ import {
   clearFrame,
   DARK_FLAT,
   DARK_LINE,
+  detectAxis,
   dilate,
+  END_WINDOW,
   dropDarkFlatRegions,
   dropDarkLines,
   dropSmallRegions,
@@ -19,11 +21,12 @@ import {
   maskStats,
   maxUpsampled,
   ownPart,
+  planDetect,
   scanFrame,
   thresholdFor,
 } from '../../src/core/scratch/scratch';
 import { maskTarget, readMask, writeMask } from '../../src/core/scratch/mask-file';
-import { planTiles, tilesOf } from '../../src/core/restore/tiling';
+import { planAxis, planTiles, tilesOf } from '../../src/core/restore/tiling';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-scratch-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -284,6 +287,52 @@ describe('scratch tiling', () => {
         expect(o.x).toBeGreaterThanOrEqual(t.x);
         expect(o.x + o.w).toBeLessThanOrEqual(t.x + t.w);
         if (t.col > 0) expect(o.x - t.x).toBeGreaterThanOrEqual(ov / 2);
+        for (let y = o.y; y < o.y + o.h; y++) for (let x = o.x; x < o.x + o.w; x++) count[y * W + x]++;
+      }
+      expect(count.every((c) => c === 1)).toBe(true);
+    }
+  });
+});
+
+describe("the detector's windows (detectAxis, planDetect)", () => {
+  it('are never padded at the far edge: the last window is cut to the size multiple and one more ends at the edge', () => {
+    // a photo in one window, 481 px: [0, 480) owns all but its last 16 px, [353, 481) the rest
+    expect(detectAxis(planAxis(481, 512, 64, 16), 16)).toEqual([
+      { start: 0, end: 480, padded: 480, own0: 0, own1: 464 },
+      { start: 481 - END_WINDOW, end: 481, padded: END_WINDOW, own0: 464, own1: 481 },
+    ]);
+    // tiled: the last window [896, 1000) becomes [896, 992) and [872, 1000)
+    const w = detectAxis(planAxis(1000, 512, 64, 16), 16);
+    expect(w.slice(2)).toEqual([
+      { start: 896, end: 992, padded: 96, own0: 928, own1: 976 },
+      { start: 872, end: 1000, padded: 128, own0: 976, own1: 1000 },
+    ]);
+    // a last window too short to own anything once cut is dropped (overlap 32: [256, 296) would own [272, 272)):
+    // the window at the edge, [168, 296), owns what it owned
+    expect(detectAxis(planAxis(296, 160, 32, 16), 16).slice(-2)).toEqual([
+      { start: 128, end: 288, padded: 160, own0: 144, own1: 272 },
+      { start: 168, end: 296, padded: 128, own0: 272, own1: 296 },
+    ]);
+    // lengths that are multiples, and photos shorter than the multiple, keep the tiling plan
+    expect(detectAxis(planAxis(480, 512, 64, 16), 16)).toEqual([{ start: 0, end: 480, padded: 480, own0: 0, own1: 480 }]);
+    expect(detectAxis(planAxis(10, 512, 64, 16), 16)).toEqual([{ start: 0, end: 10, padded: 16, own0: 0, own1: 10 }]);
+  });
+
+  it('write every pixel exactly once, from windows fed whole (no padding) wherever the photo is long enough', () => {
+    for (const [W, H, tile] of [[481, 321, 512], [1000, 937, 512], [3001, 40, 512], [300, 7, 160], [1200, 1100, 160]]) {
+      const m = 16;
+      const wins = planDetect({ width: W, height: H, bitDepth: 8, rgb: new Uint8Array(3 * W * H) }, { tile, receptive_overlap: 64, size_multiple: m } as never, tile);
+      const count = new Uint8Array(W * H);
+      for (const t of wins) {
+        expect(t.x).toBeGreaterThanOrEqual(0);
+        expect(t.x + t.w).toBeLessThanOrEqual(W);
+        expect(t.y + t.h).toBeLessThanOrEqual(H);
+        expect(t.padW % m).toBe(0);
+        expect(t.padH % m).toBe(0);
+        if (W >= m) expect(t.padW).toBe(t.w);
+        if (H >= m) expect(t.padH).toBe(t.h);
+        const o = t.own;
+        expect(o.x >= t.x && o.x + o.w <= t.x + t.w && o.y >= t.y && o.y + o.h <= t.y + t.h).toBe(true);
         for (let y = o.y; y < o.y + o.h; y++) for (let x = o.x; x < o.x + o.w; x++) count[y * W + x]++;
       }
       expect(count.every((c) => c === 1)).toBe(true);

@@ -107,6 +107,8 @@ class ScratchConfig(CropConfig):
     jpeg_min: int = 60  # the lowest JPEG quality of the scan after the damage (scratch_damage.scan)
     teacher: Optional[str] = None  # a shipped detector file (e.g. an ensemble) this run learns from as well
     lambda_teacher: float = 0.0  # weight of the BCE to the teacher's probability (distillation)
+    kind_weights: Optional[dict] = None  # each kind of damage's chance (scratch_damage.WEIGHTS when None)
+    p_flat: float = 0.0  # share of damage in one flat colour, without paper fibres (scratch_damage.damage)
     val_every: int = 250
 
 

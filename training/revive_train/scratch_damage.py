@@ -226,8 +226,13 @@ KINDS = {"scratch": scratch, "crack": crack, "crease": crease, "specks": specks,
 WEIGHTS = {"scratch": 0.38, "crack": 0.17, "crease": 0.07, "specks": 0.3, "torn": 0.08}
 
 
-def damage(x: torch.Tensor, rng: random.Random, n_kinds: int = None) -> tuple:
-    """(damaged [3, H, W], alpha [1, H, W]) for an image [3, H, W] in [0, 1]."""
+def damage(x: torch.Tensor, rng: random.Random, n_kinds: int = None, weights: dict = None,
+           p_flat: float = 0.0) -> tuple:
+    """(damaged [3, H, W], alpha [1, H, W]) for an image [3, H, W] in [0, 1]. `weights`: each kind's chance (WEIGHTS
+    when None); `p_flat`: the share of damage drawn in one flat colour, without the paper's fibres and dirt (a scanner
+    lid or backing seen through a hole is flat). With the defaults the draws are exactly those of earlier versions,
+    so seeded validation sets do not change."""
+    weights = weights or WEIGHTS
     xn = x.numpy()
     _, h, w = xn.shape
     out = xn.copy()
@@ -235,11 +240,12 @@ def damage(x: torch.Tensor, rng: random.Random, n_kinds: int = None) -> tuple:
     n = n_kinds if n_kinds is not None else rng.choice([1, 1, 2, 2, 3])
     names = list(KINDS)
     for _ in range(n):
-        k = rng.choices(names, [WEIGHTS[k] for k in names])[0]
+        k = rng.choices(names, [weights.get(k, 0.0) for k in names])[0]
         a, col = KINDS[k](rng, h, w, xn)
-        # a little texture in the damage colour itself (paper fibres, dirt)
-        col = np.clip(col + np.float32(rng.uniform(0, 0.04)) * np.random.default_rng(rng.randrange(1 << 30))
-                      .standard_normal((1, h, w)).astype(np.float32), 0, 1)
+        if not (p_flat and rng.random() < p_flat):
+            # a little texture in the damage colour itself (paper fibres, dirt)
+            col = np.clip(col + np.float32(rng.uniform(0, 0.04)) * np.random.default_rng(rng.randrange(1 << 30))
+                          .standard_normal((1, h, w)).astype(np.float32), 0, 1)
         out = out * (1 - a[None]) + col * a[None]
         alpha = np.maximum(alpha, a)
     return torch.from_numpy(out.astype(np.float32)), torch.from_numpy(alpha[None])
@@ -415,7 +421,7 @@ def scan(x: torch.Tensor, rng: random.Random, jpeg_min: int = 60) -> torch.Tenso
 
 
 def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lines: float = 0.3,
-           negatives: str = "v2", jpeg_min: int = 60) -> tuple:
+           negatives: str = "v2", jpeg_min: int = 60, kind_weights: dict = None, p_flat: float = 0.0) -> tuple:
     """One training sample from a clean crop [3, H, W]: (input, target, alpha). input = the damaged scan; target = the
     same print without damage (what the fill should give back); alpha = the damage's coverage (0 for a clean one)."""
     x = clean
@@ -428,5 +434,5 @@ def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lin
         alpha = torch.zeros(1, *x.shape[1:])
         damaged = x
     else:
-        damaged, alpha = damage(x, rng)
+        damaged, alpha = damage(x, rng, weights=kind_weights, p_flat=p_flat)
     return scan(damaged, rng, jpeg_min), x, alpha

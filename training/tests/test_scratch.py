@@ -42,6 +42,31 @@ def test_damage_is_seeded_in_range_and_marks_where_it_drew():
         assert float(alpha.max()) > 0.2
 
 
+def test_kind_weights_and_flat_damage():
+    x = photo(5, 128, 128)
+    # the defaults draw what they always drew (seeded validation sets must not move)
+    a, ma = damage(x, random.Random(9))
+    b, mb = damage(x, random.Random(9), weights=None, p_flat=0.0)
+    assert torch.equal(a, b) and torch.equal(ma, mb)
+    # one kind alone: only torn corners or edges, which always touch the photo's border
+    for s in range(6):
+        _, alpha = damage(x, random.Random(s), n_kinds=1, weights={"torn": 1.0})
+        m = alpha[0] > 0.5
+        assert bool(m[0].any() or m[-1].any() or m[:, 0].any() or m[:, -1].any())
+    # flat damage: the colour inside a fully covered hole does not vary (no fibres, no dirt)
+    flat = textured = 0
+    for s in range(12):
+        d, alpha = damage(x, random.Random(s), n_kinds=1, weights={"torn": 1.0}, p_flat=1.0)
+        inside = alpha[0] >= 1.0
+        if int(inside.sum()) > 50:
+            flat += float(d[:, inside].std(1).max()) < 1e-6
+        d, alpha = damage(x, random.Random(s), n_kinds=1, weights={"torn": 1.0})
+        inside = alpha[0] >= 1.0
+        if int(inside.sum()) > 50:
+            textured += float(d[:, inside].std(1).max()) > 1e-3
+    assert flat >= 4 and textured >= 3
+
+
 def test_every_kind_draws_something():
     x = photo(1, 128, 128)
     for name, fn in KINDS.items():
@@ -319,3 +344,27 @@ def test_eval_finds_a_prints_border_as_the_engine_does():
         assert ev.scan_frame(y) == {"top": 0, "bottom": 0, "left": 0, "right": 0, **want}
     p = ev.clear_frame(torch.full((1, 10, 20), 0.8), {"top": 1, "bottom": 0, "left": 2, "right": 0}, 1)
     assert float(p[0, :2].sum()) == 0 and float(p[0, :, :3].sum()) == 0 and float(p[0, 2:, 3:].min()) == pytest.approx(0.8)
+
+
+def test_eval_runs_the_detector_in_unpadded_windows_as_the_engine_does():
+    """eval_scratch.py anchored_spans/prob_pass follow src/core/scratch/scratch.ts detectAxis (the same numbers as
+    test/unit/scratch-core.test.ts): no window is padded at the far edge; the last window is cut to the multiple of 16
+    and a 128 px window at the edge owns the last 16-31 px."""
+    import eval_scratch as ev
+    assert ev.anchored_spans(481) == [(0, 480, 0, 464), (353, 481, 464, 481)]
+    assert ev.anchored_spans(480) == [(0, 480, 0, 480)]
+    assert ev.anchored_spans(10) == [(0, 10, 0, 10)]
+    assert ev.anchored_spans(120) == [(0, 112, 0, 96), (8, 120, 96, 120)]
+
+    class Windowed:
+        """A detector that says which window wrote a pixel: probability high in a wide window, low in a narrow one."""
+        widths = []
+
+        def detect(self, x):
+            self.widths.append(x.shape[-1])
+            return torch.full_like(x[:, :1], 3.0 if x.shape[-1] > 256 else -3.0)
+
+    det = Windowed()
+    p = ev.prob_pass(det, torch.rand(3, 48, 481))[0]
+    assert det.widths == [480, 128]  # both unpadded (48 rows: a multiple of 16)
+    assert bool((p[:, :464] > 0.9).all()) and bool((p[:, 464:] < 0.1).all())
