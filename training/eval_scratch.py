@@ -83,7 +83,7 @@ def anchored_spans(length: int, m: int = DETECT_MULTIPLE) -> list:
     max(END_WINDOW, 2 overlaps) (at most that multiple) ending at the photo's edge owns the rest. So damage along the
     far edge (a torn edge) is seen at the photo's edge, as in training, not mirrored into a band inside a padded
     window."""
-    if length % m == 0 or length < m:
+    if length % m == 0 or length < 2 * m:  # under 2m pixels there is no pair of windows: padded as before
         return [(0, length, 0, length)]
     L = length // m * m
     cut = L - m  # the window at the start owns all but its last m pixels; the one at the end, the rest

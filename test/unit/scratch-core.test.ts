@@ -316,10 +316,16 @@ describe("the detector's windows (detectAxis, planDetect)", () => {
     // lengths that are multiples, and photos shorter than the multiple, keep the tiling plan
     expect(detectAxis(planAxis(480, 512, 64, 16), 16)).toEqual([{ start: 0, end: 480, padded: 480, own0: 0, own1: 480 }]);
     expect(detectAxis(planAxis(10, 512, 64, 16), 16)).toEqual([{ start: 0, end: 10, padded: 16, own0: 0, own1: 10 }]);
+    // under two multiples there is no pair of unpadded windows that share the photo: padded as before
+    expect(detectAxis(planAxis(20, 512, 64, 16), 16)).toEqual([{ start: 0, end: 20, padded: 32, own0: 0, own1: 20 }]);
+    expect(detectAxis(planAxis(33, 512, 64, 16), 16)).toEqual([
+      { start: 0, end: 32, padded: 32, own0: 0, own1: 16 },
+      { start: 1, end: 33, padded: 32, own0: 16, own1: 33 },
+    ]);
   });
 
   it('write every pixel exactly once, from windows fed whole (no padding) wherever the photo is long enough', () => {
-    for (const [W, H, tile] of [[481, 321, 512], [1000, 937, 512], [3001, 40, 512], [300, 7, 160], [1200, 1100, 160]]) {
+    for (const [W, H, tile] of [[481, 321, 512], [1000, 937, 512], [3001, 40, 512], [300, 7, 160], [1200, 1100, 160], [20, 31, 512], [33, 47, 512]]) {
       const m = 16;
       const wins = planDetect({ width: W, height: H, bitDepth: 8, rgb: new Uint8Array(3 * W * H) }, { tile, receptive_overlap: 64, size_multiple: m } as never, tile);
       const count = new Uint8Array(W * H);
@@ -329,8 +335,8 @@ describe("the detector's windows (detectAxis, planDetect)", () => {
         expect(t.y + t.h).toBeLessThanOrEqual(H);
         expect(t.padW % m).toBe(0);
         expect(t.padH % m).toBe(0);
-        if (W >= m) expect(t.padW).toBe(t.w);
-        if (H >= m) expect(t.padH).toBe(t.h);
+        if (W >= 2 * m) expect(t.padW).toBe(t.w);
+        if (H >= 2 * m) expect(t.padH).toBe(t.h);
         const o = t.own;
         expect(o.x >= t.x && o.x + o.w <= t.x + t.w && o.y >= t.y && o.y + o.h <= t.y + t.h).toBe(true);
         for (let y = o.y; y < o.y + o.h; y++) for (let x = o.x; x < o.x + o.w; x++) count[y * W + x]++;

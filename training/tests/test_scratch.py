@@ -354,6 +354,8 @@ def test_eval_runs_the_detector_in_unpadded_windows_as_the_engine_does():
     assert ev.anchored_spans(481) == [(0, 480, 0, 464), (353, 481, 464, 481)]
     assert ev.anchored_spans(480) == [(0, 480, 0, 480)]
     assert ev.anchored_spans(10) == [(0, 10, 0, 10)]
+    assert ev.anchored_spans(20) == [(0, 20, 0, 20)]
+    assert ev.anchored_spans(33) == [(0, 32, 0, 16), (1, 33, 16, 33)]
     assert ev.anchored_spans(120) == [(0, 112, 0, 96), (8, 120, 96, 120)]
 
     class Windowed:
