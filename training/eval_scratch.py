@@ -7,8 +7,10 @@ The validation set: every photo of CBSD68, McMaster and Set14 (100 photos, never
 damage drawn by scratch_damage.damage from a seed per photo (seed 2024 + index), on the clean photo itself
 ("damage-only": the PSNR gain then measures the stage alone). What the engine does (src/core/scratch/scratch.ts) is
 emulated exactly: the probability of the full-resolution pass and of the pass over the photo shrunk 4 times (its
-maximum), >= threshold(sensitivity) -> mask, grown by one pixel -> fill; the photo is padded by reflection to the size
-multiple as a single tile would be. PSNR is capped at 60 dB (an untouched photo is not infinitely good).
+maximum), >= threshold(sensitivity) -> mask, grown by one pixel -> fill; the detector sees the photo as the engine's
+windows do on a photo under its tile size (anchored_spans: never padded at the far edge, on its own 16 px grid), the
+fill sees it padded by reflection to its 32 px multiple. PSNR is capped at 60 dB (an untouched photo is not
+infinitely good).
 
 Measures, at the default sensitivity 0.5 (and a sweep):
 - mask F1 against the pixels the damage visibly changed (damage_target; lightly touched pixels are not counted
