@@ -6,7 +6,9 @@ register both in models/manifest.json.
 - `scratch-detect-<version>.onnx` (kind "scratch"): input `image` float32 [1, 3, H, W] RGB in [0, 1], output `logit`
   [1, 1, H, W] (sigmoid = the damage probability); H, W multiples of 16.
 - `scratch-fill-<version>.onnx` (kind "fill"): inputs `image` [1, 3, H, W] and `mask` [1, 1, H, W] (1 = fill), output
-  `filled` [1, 3, H, W]: unmasked pixels are the input exactly; H, W multiples of 32 (the push-pull pyramid).
+  `filled` [1, 3, H, W]: unmasked pixels are the input exactly; H, W multiples of 32 (the push-pull pyramid). A guided
+  fill (config fill_guided) has a third input `guide` [1, 1, 1, 1]: 1 lets it look under the mask (the detector's),
+  0 is the plain fill (a painted mask).
 Weights are stored as float16 (store_fp16): the files compute what PyTorch computes with the rounded weights; parity
 against onnxruntime-node (the runtime the app ships) on seeded random and real inputs before the entries are written.
 """
@@ -37,7 +39,9 @@ def load_pair(run: str, fp16: bool = True):
     """The run's EMA Pair (detector + fill), weights rounded to float16 numbers (what ships) unless fp16=False."""
     from train_scratch import Pair
     ck = load_checkpoint(RUNS / run / "last.pt")
-    pair = Pair(**ck["cfg"]["model"])
+    c = ck["cfg"]
+    pair = Pair(**c["model"], guided=c.get("fill_guided", False), gate=c.get("fill_gate", False),
+                reach=c.get("guide_reach", 0))
     pair.load_state_dict({k: v.float() for k, v in ck["ema"].items()})
     if fp16:
         pair.load_state_dict({k: v.half().float() if v.is_floating_point() else v for k, v in pair.state_dict().items()})
@@ -67,18 +71,31 @@ def main():
     fill_path = out_dir / f"scratch-fill-{args.version}.onnx"
     export_onnx(pair.detect, (torch.rand(1, 3, 64, 64),), det_path, ["image"], ["logit"], opset=17)
     det_info = store_fp16(det_path)
-    export_onnx(pair.fill, (torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)), fill_path, ["image", "mask"],
-                ["filled"], opset=17)
+    guided = getattr(pair.fill, "guided", False)
+    fill_inputs = ["image", "mask", "guide"] if guided else ["image", "mask"]
+    example = (torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)) + ((torch.ones(1, 1, 1, 1),) if guided else ())
+    dyn = {k: {0: "n", 2: "h", 3: "w"} for k in ("image", "mask", "filled")}
+    export_onnx(pair.fill, example, fill_path, fill_inputs, ["filled"], opset=17,
+                dynamic={**dyn, "guide": {0: "n"}} if guided else dyn)
     fill_info = store_fp16(fill_path)
 
     xs, ms = parity_inputs()
     d_det = d_fill = 0.0
     for x, m in zip(xs, ms):
         with torch.no_grad():
-            ref_l, ref_f = pair.detect(x).numpy(), pair.fill(x, m).numpy()
+            ref_l = pair.detect(x).numpy()
         d_det = max(d_det, float(np.abs(run_ort_node(det_path, {"image": x.numpy()})["logit"] - ref_l).max()))
-        out = run_ort_node(fill_path, {"image": x.numpy(), "mask": m.numpy()})["filled"]
-        d_fill = max(d_fill, float(np.abs(out - ref_f).max()))
+        for g in ((0.0, 1.0) if guided else (None,)):
+            feeds = {"image": x.numpy(), "mask": m.numpy()}
+            with torch.no_grad():
+                if g is None:
+                    ref_f = pair.fill(x, m).numpy()
+                else:
+                    gt = torch.full((1, 1, 1, 1), g)
+                    ref_f = pair.fill(x, m, gt).numpy()
+                    feeds["guide"] = gt.numpy()
+            out = run_ort_node(fill_path, feeds)["filled"]
+            d_fill = max(d_fill, float(np.abs(out - ref_f).max()))
     print(f"parity vs onnxruntime-node: detector {d_det:.2e} ({det_info}), fill {d_fill:.2e} ({fill_info})", flush=True)
     if d_det > 1e-3 or d_fill > 1e-4:
         raise SystemExit("parity check failed")
@@ -111,7 +128,7 @@ def main():
         "file": fill_path.name,
         "sha256": sha256(fill_path),
         "bytes": fill_path.stat().st_size,
-        "inputs": ["image", "mask"],
+        "inputs": fill_inputs,
         "outputs": ["filled"],
         "value_range": [0, 1],
         "size_multiple": SIZE_MULTIPLE,

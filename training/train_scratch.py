@@ -25,22 +25,23 @@ from revive_train.config import ScratchConfig, asdict
 from revive_train.data import CropSampler, val_crops
 from revive_train.degrade import step_seed
 from revive_train.scratch import ScratchDetector, ScratchEnsemble, ScratchFill, damage_target, fill_mask, n_params
-from revive_train.scratch_damage import sample
+from revive_train.scratch_damage import sample, sample_with_lines
 from revive_train.scratch_mine import hard_crop, init_from_models, load_detector, mined, spot_weights
 
 
 class Pair(nn.Module):
     """The two networks as one module, so one optimiser, EMA and checkpoint carry both."""
 
-    def __init__(self, widths=(16, 32, 48, 64), members: int = 1):
+    def __init__(self, widths=(16, 32, 48, 64), members: int = 1, guided: bool = False, gate: bool = False,
+                 reach: int = 0):
         super().__init__()
         self.detect = ScratchDetector(widths) if members == 1 else ScratchEnsemble(widths, members)
-        self.fill = ScratchFill(widths)
+        self.fill = ScratchFill(widths, guided, gate, reach)
 
 
 def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None, spots: list = (),
                weights: list = None) -> tuple:
-    """(damaged, clean, alpha), each [N, C, S, S], a pure function of (cfg.seed, step) (and the mined spots: with
+    """(damaged, clean, alpha[, lines when cfg.decoy_lines]), each [N, C, S, S], a pure function of (cfg.seed, step) (and the mined spots: with
     cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine; `weights`:
     their spot_weights, computed once by the caller that draws many batches)."""
     rng = random.Random(step_seed(cfg.seed, step, 5))
@@ -52,7 +53,8 @@ def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = Non
         for k in range(len(crops)):
             if hard.random() < cfg.p_hard:
                 crops[k] = hard_crop(sampler.images, spots, cfg.crop, hard, weights).float() / 255.0
-    out = [sample(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives, cfg.jpeg_min, cfg.kind_weights, cfg.p_flat)
+    draw = sample_with_lines if cfg.decoy_lines else sample  # the same draws; with the lines' mask as a 4th tensor
+    out = [draw(c, rng, cfg.p_clean, cfg.p_lines, cfg.negatives, cfg.jpeg_min, cfg.kind_weights, cfg.p_flat)
            for c in crops]
     return tuple(torch.stack(t) for t in zip(*out))
 
@@ -77,7 +79,40 @@ def grow(mask: torch.Tensor, px: int) -> torch.Tensor:
     return F.max_pool2d(mask, 2 * px + 1, 1, px) if px > 0 else mask
 
 
-def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random, teacher=None) -> tuple:
+# the detector's mark the engine fills at the default sensitivity (eval_scratch.threshold(0.5), 0.85)
+DEFAULT_THR = 217 / 255
+
+
+def guided_fill_loss(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random, lines=None) -> tuple:
+    """The guided fill (detector frozen): most crops filled as the engine fills the detector's mask, from the true
+    damage grown 0-2 px together with what the detector marks (its false marks on the photo's own structures, whose
+    target is the photo as it is; at a threshold drawn from cfg.guided_thr) and, in cfg.decoy_lines of them, the
+    photo's own thin structures drawn in (lines); cfg.p_unguided of them as a painted mask (guide 0, the true mask
+    only)."""
+    mask = grow(fill_mask(alpha), gen.randint(0, 2))
+    thr = gen.choice(cfg.guided_thr) if cfg.guided_thr else DEFAULT_THR
+    with torch.no_grad():
+        marks = grow((torch.sigmoid(pair.detect(damaged)) >= thr).float(), 1)
+    n = damaged.shape[0]
+    guide = torch.tensor([0.0 if gen.random() < cfg.p_unguided else 1.0 for _ in range(n)]).view(n, 1, 1, 1)
+    mask = torch.maximum(mask, marks * guide)
+    if lines is not None:
+        pick = torch.tensor([1.0 if gen.random() < cfg.decoy_lines else 0.0 for _ in range(n)]).view(n, 1, 1, 1)
+        mask = torch.maximum(mask, grow(lines * (alpha <= 0.05).float(), 1) * pick * guide)
+    out = pair.fill(damaged, mask, guide)
+    l1 = ((out - clean).abs() * mask).sum() / (3 * mask.sum()).clamp(min=1)
+    l2 = ((out - clean) ** 2 * mask).sum() / (3 * mask.sum()).clamp(min=1)
+    false = mask * (alpha <= 0.05).float() * guide
+    l1_false = ((out - clean).abs() * false).sum() / (3 * false.sum()).clamp(min=1)
+    return cfg.lambda_fill * (l1 + cfg.fill_l2 * l2), {"fill_l1": l1.item(), "fill_l2": l2.item(),
+                                                       "fill_l1_false": l1_false.item(),
+                                  "false_share": float(false.sum() / mask.sum().clamp(min=1))}
+
+
+def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random, teacher=None,
+           lines=None) -> tuple:
+    if not cfg.train_detect:
+        return guided_fill_loss(pair, damaged, clean, alpha, cfg, gen, lines)
     target, weight = damage_target(alpha, damaged, clean)
     logit = pair.detect(damaged)
     bce = F.binary_cross_entropy_with_logits(logit, target, weight=weight * (1 + (cfg.pos_weight - 1) * target),
@@ -116,15 +151,17 @@ def main():
     args, cfg = run_args(ScratchConfig)
     dev = setup_torch(cfg)
     run_dir = RUNS / cfg.run
-    pair = Pair(**cfg.model).to(dev)
+    pair = Pair(**cfg.model, guided=cfg.fill_guided, gate=cfg.fill_gate, reach=cfg.guide_reach).to(dev)
     if cfg.init_models:
         init_from_models(pair, cfg.init_models)
+    if not cfg.train_detect:
+        pair.detect.requires_grad_(False)
     spots = []
     if cfg.p_hard:
         spots = mined(cfg.init_models, pair.detect.eval(), cfg.hard_thr)
         print(f"{len(spots)} mined spots (hard negatives)", flush=True)
     teacher = load_detector(cfg.teacher).to(dev) if cfg.teacher else None
-    opt = torch.optim.AdamW(pair.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    opt = torch.optim.AdamW([p for p in pair.parameters() if p.requires_grad], lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = EMA(pair, cfg.ema)
     step, _ = resume(run_dir, pair, ema, opt, dev)
     batches = iter(torch.utils.data.DataLoader(Batches(cfg, step, spots), batch_size=None, num_workers=1, prefetch_factor=4))
@@ -138,8 +175,10 @@ def main():
     t0, acc = time.time(), []
     while step < cfg.steps:
         pair.train()
-        damaged, clean, alpha = (t.to(dev) for t in next(batches))
-        loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step), teacher)
+        if not cfg.train_detect:
+            pair.detect.eval()
+        damaged, clean, alpha, *lines = (t.to(dev) for t in next(batches))
+        loss, parts = losses(pair, damaged, clean, alpha, cfg, random.Random(step), teacher, *lines)
         lr, gn = train_step(loss, pair, opt, ema, cfg, step)
         step += 1
         acc.append(parts)

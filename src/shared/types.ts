@@ -263,7 +263,11 @@ export interface ScratchModel extends ManifestModelBase {
   receptive_overlap: number;
 }
 
-/** The mask-conditioned fill (scratch stage, refine's "mask only"): RGB and a mask in, RGB out. */
+/**
+ * The mask-conditioned fill (scratch stage, refine's "mask only"): RGB and a mask in, RGB out. Its inputs are
+ * ['image', 'mask'] or, for a guided fill, ['image', 'mask', 'guide'] ([1, 1, 1, 1]; 1: the mask is the detector's
+ * guess, and the network may keep what is under it where it is really the photo's).
+ */
 export interface FillModel extends ManifestModelBase {
   kind: 'fill';
   receptive_overlap: number;

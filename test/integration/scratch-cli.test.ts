@@ -34,6 +34,8 @@ const run = (args: string[]) => runInProcess(['restore', ...args, '--json', '--t
 const jsonLine = (out: string) => JSON.parse(out.trim().split('\n')[0]);
 
 describe('revive restore and scratches', () => {
+  // the saved mask says the detector found it, so --mask fills it guided as the restore did; the corrected one (a
+  // person's) is filled plain
   it('--save-mask then --mask: the same mask gives the same photo; a mark added to it gets filled', async () => {
     const a = await run([photo, '--out', path.join(tmp, 'a'), '--save-mask', path.join(tmp, 'found.png'), '--strength', '0']);
     expect(a.code).toBe(0);

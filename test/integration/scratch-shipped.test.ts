@@ -47,7 +47,46 @@ describe('shipped scratch models', () => {
   it('are in the manifest with their own kinds', async () => {
     const m = await loadManifest(MODELS);
     expect(getModel(m, undefined, 'scratch').outputs).toEqual(['logit']);
-    expect(getModel(m, undefined, 'fill').inputs).toEqual(['image', 'mask']);
+    expect(getModel(m, undefined, 'fill').inputs).toEqual(['image', 'mask', 'guide']);
+  });
+
+  it("gives back the photo's own fine structure under a wrong mark, but replaces it under a painted mask", async () => {
+    // a wrong mark: thin lines over the photo's own finest detail (where it differs most from its 5x5 mean), as the
+    // detector sometimes marks a wire or a chain
+    const img = await loadRgb(crops(4)[3]); // the bearded man: hair, beard, the jacket's edges
+    const { width: W, height: H } = img;
+    const Y = (x: number, y: number) => {
+      const i = 3 * (y * W + x);
+      return 0.299 * img.rgb[i] + 0.587 * img.rgb[i + 1] + 0.114 * img.rgb[i + 2];
+    };
+    const mask = new Uint8Array(W * H);
+    for (let y = 2; y < H - 2; y++) {
+      for (let x = 2; x < W - 2; x++) {
+        let m = 0;
+        for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) m += Y(x + dx, y + dy);
+        if (Math.abs(Y(x, y) - m / 25) > 24) mask[y * W + x] = 1;
+      }
+    }
+    const n = mask.reduce((a, v) => a + v, 0);
+    expect(n / (W * H)).toBeGreaterThan(0.002);
+    expect(n / (W * H)).toBeLessThan(0.05);
+    const m = await loadManifest(MODELS);
+    const fill = getModel(m, undefined, 'fill');
+    const { session } = await sessions.get(MODELS, fill, 'cpu');
+    const err = (out: RawImage) => {
+      let e = 0;
+      for (let i = 0; i < mask.length; i++) if (mask[i]) for (let c = 0; c < 3; c++) e += Math.abs(out.rgb[3 * i + c] - img.rgb[3 * i + c]);
+      return e / (3 * n);
+    };
+    const guided = err((await fillMasked(img, mask, fill, session, { guided: true })).image);
+    const painted = err((await fillMasked(img, mask, fill, session)).image);
+    // scratch-fill-v7: 14.0 against 14.5 levels here (3-5 % less on all four test crops; a fill that ignores the
+    // guide gives the same for both). It keeps more where a mark is clearly a wire or a chain (docs/training/scratches.md)
+    expect(guided).toBeLessThan(0.98 * painted);
+    // and through the stage: a mask file is filled as painted (the file's pixels replaced), the detector's mask guided
+    const file = await writeMask(path.join(tmp, 'fine.png'), mask, W, H);
+    const r = await stage(img, { mask: file });
+    expect(err(r.image)).toBeCloseTo(painted, 5);
   });
 
   it('find a painted scratch, a hairline and dust, fill them, and change nothing else', async () => {

@@ -25,7 +25,7 @@ import {
   scanFrame,
   thresholdFor,
 } from '../../src/core/scratch/scratch';
-import { maskTarget, readMask, writeMask } from '../../src/core/scratch/mask-file';
+import { maskTarget, readMask, readMaskFile, writeMask } from '../../src/core/scratch/mask-file';
 import { planAxis, planTiles, tilesOf } from '../../src/core/restore/tiling';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'revive-scratch-'));
@@ -356,6 +356,21 @@ describe('mask files', () => {
     expect(meta.channels).toBe(1);
     expect(Array.from(await readMask(file, w, h))).toEqual(Array.from(mask));
     expect(fs.readdirSync(path.dirname(file))).toEqual(['m.png']); // no temp left behind
+  });
+
+  it('says whether a mask is one the stage found: written so, and unchanged since', async () => {
+    const w = 8;
+    const h = 6;
+    const mask = new Uint8Array(w * h).map((_, i) => (i % 3 === 0 ? 1 : 0));
+    const found = await writeMask(path.join(tmp, 'found.png'), mask, w, h, { detected: true });
+    const r = await readMaskFile(found, w, h);
+    expect(r.detected).toBe(true);
+    expect(Array.from(r.mask)).toEqual(Array.from(mask));
+    expect((await readMaskFile(await writeMask(path.join(tmp, 'painted.png'), mask, w, h), w, h)).detected).toBe(false);
+    // saved again by an editor that drops the PNG's text (sharp does): a person's mask, filled plain
+    const edited = path.join(tmp, 'edited.png');
+    await sharp(found).png().toFile(edited);
+    expect((await readMaskFile(edited, w, h)).detected).toBe(false);
   });
 
   it('reads a painted stroke layer: only opaque light pixels count', async () => {

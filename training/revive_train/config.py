@@ -109,6 +109,16 @@ class ScratchConfig(CropConfig):
     lambda_teacher: float = 0.0  # weight of the BCE to the teacher's probability (distillation)
     kind_weights: Optional[dict] = None  # each kind of damage's chance (scratch_damage.WEIGHTS when None)
     p_flat: float = 0.0  # share of damage in one flat colour, without paper fibres (scratch_damage.damage)
+    fill_guided: bool = False  # the fill also sees the pixels under the mask (ScratchFill guided)
+    fill_gate: bool = False  # guided fill: a fourth output, how much of the pixel under the mask to keep
+    guide_reach: int = 0  # guided fill: it may look under the mask only this close (px) to the unmasked photo (0: all)
+    p_unguided: float = 0.3  # guided fill: share of crops trained as the plain fill (guide 0: a painted mask)
+    guided_thr: Optional[list] = None  # guided fill: the detector thresholds its marks are drawn at (one per batch;
+    # lower ones mark more of the photo's own structures, which the fill must give back); None: DEFAULT_THR only
+    fill_l2: float = 0.0  # guided fill: weight of a squared error added to its L1 (PSNR counts a kept scratch far
+    # more than a wrongly refilled clean pixel)
+    decoy_lines: float = 0.0  # guided fill: share of crops whose own thin structures (photo_lines) are masked too
+    train_detect: bool = True  # False: the detector stays as init_models has it; only the fill learns
     val_every: int = 250
 
 

@@ -94,15 +94,54 @@ def push_pull(x: torch.Tensor, known: torch.Tensor, levels: int = PP_LEVELS, eps
 
 
 class ScratchFill(nn.Module):
-    def __init__(self, widths=(24, 32, 48, 64)):
-        super().__init__()
-        self.net = LiteUNet(4, 3, widths)
+    """guided=True: the network also sees the pixels under the mask, when `guide` (a [N, 1, 1, 1] tensor of 0 or 1;
+    1 when None) says it may: a mask from the detector is a guess, and under a wrong mark (a wire, a chain, a
+    window frame) the photo's own structure is given back; where a scratch is half transparent, what shows through
+    is used. guide = 0 is the plain fill (a mask the person painted: whatever is under it goes)."""
 
-    def forward(self, x, mask):
+    def __init__(self, widths=(24, 32, 48, 64), guided: bool = False, gate: bool = False, reach: int = 0):
+        super().__init__()
+        self.guided, self.gate, self.reach = guided, gate and guided, reach
+        self.net = LiteUNet(8 if guided else 4, 4 if self.gate else 3, widths)
+
+    def forward(self, x, mask, guide=None):
         known = 1 - mask
         pp = x * known + push_pull(x, known) * mask
-        y = pp + self.net(torch.cat([pp * 2 - 1, mask], 1))
+        inp = [pp * 2 - 1, mask]
+        if self.guided:
+            g = mask if guide is None else mask * guide
+            if self.reach:  # only within `reach` px of the unmasked photo: a wide hole (a torn corner) is just filled
+                g = g * F.max_pool2d(known, 2 * self.reach + 1, 1, self.reach)
+            inp += [(x * 2 - 1) * g, g]
+        out = self.net(torch.cat(inp, 1))
+        if self.gate:
+            # gate: how much of the pixel under the mask is kept (the photo's own structure under a wrong mark);
+            # 0 where not guided, so the plain fill is the fill alone
+            keep = torch.sigmoid(out[:, 3:]) * g
+            y = (pp + out[:, :3]) * (1 - keep) + x * keep
+        else:
+            y = pp + out
         return (x * known + y * mask).clamp(0, 1)
+
+
+def widen_fill_state(sd: dict, prefix: str = "fill.") -> dict:
+    """A plain fill's weights for a guided fill: its first convolution gets zero weights for the four new input
+    channels (16 after the 2x2 unshuffle), so the guided network starts as exactly the plain one."""
+    k = prefix + "net.inc.0.0.weight"
+    if k in sd and sd[k].shape[1] == 16:
+        w = sd[k]
+        sd = {**sd, k: torch.cat([w, torch.zeros_like(w)], 1)}
+    return sd
+
+
+def gate_fill_state(sd: dict, prefix: str = "fill.", bias: float = -4.0) -> dict:
+    """A guided fill's weights for a gated one: a fourth output (the keep gate, 4 channels before the 2x2 shuffle)
+    with zero weights and a bias of `bias` (sigmoid(-4) = 0.018: it starts as nearly the fill alone)."""
+    kw, kb = prefix + "net.out.weight", prefix + "net.out.bias"
+    if kw in sd and sd[kw].shape[0] == 12:
+        w, b = sd[kw], sd[kb]
+        sd = {**sd, kw: torch.cat([w, torch.zeros_like(w[:4])], 0), kb: torch.cat([b, torch.full_like(b[:4], bias)])}
+    return sd
 
 
 def damage_target(alpha: torch.Tensor, damaged: torch.Tensor, clean: torch.Tensor, lo: float = 0.05,

@@ -424,15 +424,27 @@ def sample(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lin
            negatives: str = "v2", jpeg_min: int = 60, kind_weights: dict = None, p_flat: float = 0.0) -> tuple:
     """One training sample from a clean crop [3, H, W]: (input, target, alpha). input = the damaged scan; target = the
     same print without damage (what the fill should give back); alpha = the damage's coverage (0 for a clean one)."""
+    return sample_with_lines(clean, rng, p_clean, p_lines, negatives, jpeg_min, kind_weights, p_flat)[:3]
+
+
+def sample_with_lines(clean: torch.Tensor, rng: random.Random, p_clean: float = 0.15, p_lines: float = 0.3,
+                      negatives: str = "v2", jpeg_min: int = 60, kind_weights: dict = None,
+                      p_flat: float = 0.0) -> tuple:
+    """sample() (the same draws), and a fourth tensor [1, H, W]: where the photo's own thin structures were drawn
+    (photo_lines changed a channel by more than 0.04: what a detector may wrongly mark, and a fill must keep)."""
     x = clean
+    lines = torch.zeros(1, *x.shape[1:])
+    drawn = lambda a, b: ((a - b).abs().amax(0, keepdim=True) > 0.04).float()
     if rng.random() < p_lines:
-        x = photo_lines(x, rng, negatives)
+        y = photo_lines(x, rng, negatives)
+        lines, x = drawn(y, x), y
     x = photo_like(x, rng)
     if rng.random() < p_lines * 0.4:  # some of the photo's own structures as crisp as damage (a sharp print)
-        x = photo_lines(x, rng, negatives)
+        y = photo_lines(x, rng, negatives)
+        lines, x = torch.maximum(lines, drawn(y, x)), y
     if rng.random() < p_clean:
         alpha = torch.zeros(1, *x.shape[1:])
         damaged = x
     else:
         damaged, alpha = damage(x, rng, weights=kind_weights, p_flat=p_flat)
-    return scan(damaged, rng, jpeg_min), x, alpha
+    return scan(damaged, rng, jpeg_min), x, alpha, lines

@@ -60,6 +60,11 @@ def init_from_models(pair, models: dict) -> None:
     sd = {}
     for part, rel in models.items():
         sd.update(member_state(rel, part + "."))
+    if getattr(pair.fill, "guided", False):
+        from .scratch import gate_fill_state, widen_fill_state
+        sd = widen_fill_state(sd)
+        if pair.fill.gate:
+            sd = gate_fill_state(sd)
     try:
         missing, unexpected = pair.load_state_dict(sd, strict=False)
     except RuntimeError as e:  # a shape differs

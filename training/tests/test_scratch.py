@@ -370,3 +370,78 @@ def test_eval_runs_the_detector_in_unpadded_windows_as_the_engine_does():
     p = ev.prob_pass(det, torch.rand(3, 48, 481))[0]
     assert det.widths == [480, 128]  # both unpadded (48 rows: a multiple of 16)
     assert bool((p[:, :464] > 0.9).all()) and bool((p[:, 464:] < 0.1).all())
+
+
+def test_a_guided_fill_starts_as_the_plain_one_it_is_widened_from(tmp_path, monkeypatch):
+    """fill_guided: the plain fill's file loads into the guided network (the new input channels zero), which then
+    computes exactly what the plain one does, guided or not; unmasked pixels stay the input exactly; and its ONNX
+    export (a third input, guide) matches PyTorch through onnxruntime-node both ways."""
+    from revive_train import scratch_mine
+    from revive_train.onnx_export import store_fp16
+    from train_scratch import Pair
+    torch.manual_seed(2)
+    src = Pair((8, 8, 8, 8)).eval()
+    src.load_state_dict({k: v.half().float() for k, v in src.state_dict().items()})
+    export_onnx(src.detect, (torch.rand(1, 3, 64, 64),), tmp_path / "d.onnx", ["image"], ["logit"], opset=17)
+    export_onnx(src.fill, (torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64)), tmp_path / "f.onnx",
+                ["image", "mask"], ["filled"], opset=17)
+    store_fp16(tmp_path / "f.onnx")
+    monkeypatch.setattr(scratch_mine, "ROOT", tmp_path)
+    dst = Pair((8, 8, 8, 8), guided=True).eval()
+    scratch_mine.init_from_models(dst, {"detect": "d.onnx", "fill": "f.onnx"})
+    x = torch.rand(2, 3, 64, 96)
+    m = (torch.rand(2, 1, 64, 96) > 0.8).float()
+    with torch.no_grad():
+        ref = src.fill(x, m)
+        for g in (None, torch.zeros(2, 1, 1, 1), torch.ones(2, 1, 1, 1)):
+            assert torch.equal(dst.fill(x, m, g), ref)
+        # once the new channels have weights, what is under the mask matters only when guided
+        dst.fill.net.inc[0][0].weight[:, 16:] = torch.randn_like(dst.fill.net.inc[0][0].weight[:, 16:])
+        x2 = x * (1 - m) + torch.rand_like(x) * m  # other pixels under the mask
+        off = torch.zeros(2, 1, 1, 1)
+        assert torch.equal(dst.fill(x, m, off), dst.fill(x2, m, off))
+        assert not torch.equal(dst.fill(x, m), dst.fill(x2, m))
+        assert torch.equal(dst.fill(x, m) * (1 - m), x * (1 - m))
+    p = export_onnx(dst.fill, (torch.rand(1, 3, 64, 64), torch.zeros(1, 1, 64, 64), torch.ones(1, 1, 1, 1)),
+                    tmp_path / "g.onnx", ["image", "mask", "guide"], ["filled"],
+                    dynamic={"image": {0: "n", 2: "h", 3: "w"}, "mask": {0: "n", 2: "h", 3: "w"},
+                             "filled": {0: "n", 2: "h", 3: "w"}, "guide": {0: "n"}})
+    for g in (0.0, 1.0):
+        gt = torch.full((1, 1, 1, 1), g)
+        with torch.no_grad():
+            want = dst.fill(x[:1], m[:1], gt).numpy()
+        got = run_ort_node(p, {"image": x[:1].numpy(), "mask": m[:1].numpy(), "guide": gt.numpy()})["filled"]
+        assert np.abs(got - want).max() < 1e-4
+
+
+def test_sample_with_lines_draws_as_sample_and_marks_the_photos_own_lines():
+    from revive_train.scratch_damage import sample_with_lines
+    seen = 0
+    for seed in range(12):
+        a = sample(photo(seed), random.Random(seed), 0.2, 1.0, "v3")
+        b = sample_with_lines(photo(seed), random.Random(seed), 0.2, 1.0, "v3")
+        assert all(torch.equal(p, q) for p, q in zip(a, b[:3]))
+        lines = b[3]
+        assert lines.shape == (1, 96, 128) and set(lines.unique().tolist()) <= {0.0, 1.0}
+        seen += int(lines.sum() > 0)
+    assert seen >= 8  # p_lines 1: nearly every photo has some (a line can fall where it changes little)
+
+
+def test_guided_fill_training_masks_false_marks_and_decoys_with_the_photo_as_target():
+    """guided_fill_loss: guided crops are filled over the detector's marks and the photo's own lines too, whose
+    target is the photo (false_share > 0); the loss reaches the fill only (the detector has no gradient)."""
+    from train_scratch import Pair, guided_fill_loss
+    torch.manual_seed(3)
+    pair = Pair((8, 8, 8, 8), guided=True)
+    pair.detect = MarksBright()
+    cfg = config(ScratchConfig, crop=64, batch=4, fill_guided=True, train_detect=False, p_unguided=0.0,
+                 decoy_lines=1.0, guided_thr=[0.5])
+    clean = torch.stack([photo(s, 64, 64) for s in range(4)])
+    damaged, alpha, lines = clean.clone(), torch.zeros(4, 1, 64, 64), torch.zeros(4, 1, 64, 64)
+    damaged[:, :, 30:32, :] = 1.0  # a white scratch
+    alpha[:, :, 30:32, :] = 1.0
+    lines[:, :, :, 10:12] = 1.0  # the photo's own line
+    loss, parts = guided_fill_loss(pair, damaged, clean, alpha, cfg, random.Random(0), lines)
+    loss.backward()
+    assert parts["false_share"] > 0.2
+    assert pair.fill.net.inc[0][0].weight.grad is not None

@@ -8,8 +8,20 @@ import { decodeImage } from '../image/decode';
 import { encodeImage } from '../image/encode';
 import { ImageError, type DecodedImage } from '../image/types';
 
+// A mask the scratch stage found and saved carries a PNG text chunk saying so: `--mask` with that file unchanged fills
+// it as the stage did (the guided fill may keep what is really the photo's under it), so --save-mask then --mask
+// gives the same photo. Any other mask (painted in the app, drawn in an editor that drops the chunk) is filled plain:
+// what a person marked goes.
+const SOURCE_KEYWORD = 'Revive mask source';
+const DETECTED = 'detected';
+
 /** Reads a mask file for a photo of w x h: 1 = fill. A mask of another size is refused with a clear message. */
 export async function readMask(file: string, w: number, h: number): Promise<Uint8Array> {
+  return (await readMaskFile(file, w, h)).mask;
+}
+
+/** readMask, and whether the file is a mask the detector found (written with `detected`, unchanged since). */
+export async function readMaskFile(file: string, w: number, h: number): Promise<{ mask: Uint8Array; detected: boolean }> {
   const img = await decodeImage(file);
   if (img.width !== w || img.height !== h) {
     throw new ImageError(
@@ -26,14 +38,15 @@ export async function readMask(file: string, w: number, h: number): Promise<Uint
     const lit = img.rgb[i * 3] > half || img.rgb[i * 3 + 1] > half || img.rgb[i * 3 + 2] > half;
     mask[i] = lit && (!img.alpha || img.alpha[i] > half) ? 1 : 0;
   }
-  return mask;
+  const detected = !!img.meta?.archival?.text?.some((e) => e.keyword === SOURCE_KEYWORD && e.text === DETECTED);
+  return { mask, detected };
 }
 
 /**
- * Writes a mask (1 = fill) as a greyscale PNG (white = fill), atomically, making its folder when missing. Resolves to
- * the absolute path.
+ * Writes a mask (1 = fill) as a greyscale PNG (white = fill), atomically, making its folder when missing; `detected`:
+ * the scratch stage found it (readMaskFile tells). Resolves to the absolute path.
  */
-export async function writeMask(file: string, mask: Uint8Array, w: number, h: number): Promise<string> {
+export async function writeMask(file: string, mask: Uint8Array, w: number, h: number, opts: { detected?: boolean } = {}): Promise<string> {
   const rgb = new Uint8Array(w * h * 3);
   for (let i = 0; i < w * h; i++) if (mask[i]) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = 255;
   const img: DecodedImage = {
@@ -41,7 +54,16 @@ export async function writeMask(file: string, mask: Uint8Array, w: number, h: nu
     height: h,
     bitDepth: 8,
     rgb,
-    meta: { format: 'png', width: w, height: h, bitDepth: 8, hasAlpha: false, isGrey: true, space: 'b-w' },
+    meta: {
+      format: 'png',
+      width: w,
+      height: h,
+      bitDepth: 8,
+      hasAlpha: false,
+      isGrey: true,
+      space: 'b-w',
+      ...(opts.detected ? { archival: { text: [{ keyword: SOURCE_KEYWORD, text: DETECTED }] } } : {}),
+    },
   };
   await fsp.mkdir(path.dirname(path.resolve(file)), { recursive: true });
   return encodeImage(img, file, { format: 'png' });

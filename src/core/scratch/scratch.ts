@@ -600,6 +600,15 @@ function anyIn(mask: Uint8Array, W: number, r: Rect): boolean {
   return false;
 }
 
+export interface FillOptions extends TileRunOptions {
+  /**
+   * The mask is the detector's guess: a guided fill network (a third input, `guide`) may look at the pixels under it
+   * and give back the photo's own structure where a mark was wrong. Off (the default) for a mask someone painted or
+   * gave as a file: whatever is under it is replaced. A fill without the input ignores it.
+   */
+  guided?: boolean;
+}
+
 /**
  * `img` with its masked pixels (mask 1) re-created by the fill network from their surroundings; every other pixel is
  * the input's exactly. Only the windows whose own part holds masked pixels run. Returns a new image (alpha and
@@ -610,7 +619,7 @@ export async function fillMasked<I extends PixelImage>(
   mask: Uint8Array,
   model: FillModel,
   session: ort.InferenceSession,
-  opts: TileRunOptions = {},
+  opts: FillOptions = {},
 ): Promise<{ image: I } & TileRunStats> {
   const { width: W, height: H } = img;
   if (mask.length !== W * H) throw new RangeError(`the mask has ${mask.length} pixels, the photo ${W * H}`);
@@ -619,6 +628,7 @@ export async function fillMasked<I extends PixelImage>(
   const plan = planFor(img, model, opts.tile);
   const todo = [...tilesOf(plan)].filter((t) => anyIn(mask, W, ownPart(t, plan)));
   const max = img.bitDepth === 16 ? 65535 : 255;
+  const guide = model.inputs.length > 2 ? { [model.inputs[2]]: new ort.Tensor('float32', [opts.guided ? 1 : 0], [1, 1, 1, 1]) } : {};
   let done = 0;
   for (const t of todo) {
     throwIfAborted(opts.signal);
@@ -634,6 +644,7 @@ export async function fillMasked<I extends PixelImage>(
     const res = await session.run({
       [model.inputs[0]]: new ort.Tensor('float32', rgb, [1, 3, t.padH, t.padW]),
       [model.inputs[1]]: new ort.Tensor('float32', mpad, [1, 1, t.padH, t.padW]),
+      ...guide,
     });
     stats.inferenceMs += performance.now() - t0;
     stats.tiles++;

@@ -8,7 +8,7 @@
 import { RANGES, clampTo } from '../../../shared/limits';
 import { getModel } from '../../models/manifest';
 import { detectDamage, fillMasked, maskFromProb, maskStats, thresholdFor } from '../../scratch/scratch';
-import { MaskTargets, readMask, writeMask } from '../../scratch/mask-file';
+import { MaskTargets, readMaskFile, writeMask } from '../../scratch/mask-file';
 import type { Stage } from './stage';
 
 export interface ScratchInfo {
@@ -49,10 +49,13 @@ export const scratchStage: Stage = {
         const { width: W, height: H } = img;
         const t0 = performance.now();
         let mask: Uint8Array;
+        // the detector's mask may be wrong in places (a guided fill keeps what is really the photo's); a mask file is
+        // what the person wants replaced, unless it is one this stage found and saved, unchanged (mask-file.ts)
+        let guided = !own.mask;
         let inferenceMs = 0;
         let tiles = 0;
         if (own.mask) {
-          mask = await readMask(own.mask, W, H);
+          ({ mask, detected: guided } = await readMaskFile(own.mask, W, H));
         } else {
           const threshold = thresholdFor(sensitivity);
           const d = await detectDamage(img, detector!, detect!.session, {
@@ -67,6 +70,7 @@ export const scratchStage: Stage = {
         }
         const t1 = performance.now();
         const f = await fillMasked(img, mask, fillModel, fill.session, {
+          guided,
           signal: photo.signal,
           onProgress: (fr) => photo.onProgress(0.6 + 0.4 * fr),
         });
@@ -79,7 +83,7 @@ export const scratchStage: Stage = {
           fillMs: Math.round(t2 - t1),
           fillTiles: f.tiles,
         };
-        if (targets) info.maskFile = await writeMask(targets.for(photo.input), mask, W, H);
+        if (targets) info.maskFile = await writeMask(targets.for(photo.input), mask, W, H, { detected: guided });
         return {
           image: f.image,
           info: info as unknown as Record<string, unknown>,
