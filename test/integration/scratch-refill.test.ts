@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineService } from '../../src/core/service';
 import { outputMatches, readRecord } from '../../src/core/jobs/ledger';
 import { decodeMask } from '../../src/core/refine/inputs';
+import { readMaskFile } from '../../src/core/scratch/mask-file';
 import { refillRequest, Checker } from '../../src/shared/validate';
 import type { FileResult, JobEvent, RestoreSettings } from '../../src/shared/types';
 import { paintDamage, writeRgbPng } from '../helpers/damage';
@@ -107,8 +108,11 @@ describe('refill a corrected scratch mask', () => {
     const before = fs.readFileSync(r.output);
     const same = await refill(r.output, found);
     expect(same.status).toBe('ok');
-    expect((same.info?.scratches as { changed: unknown }).changed).toBeNull();
+    expect((same.info?.scratches as { changed: unknown; maskFile: string }).changed).toBeNull();
     expect(fs.readFileSync(r.output).equals(before)).toBe(true);
+    // and the mask is still the detector's (filled guided, as the restore did)
+    const kept = (same.info?.scratches as { maskFile: string }).maskFile;
+    expect((await readMaskFile(kept, W, H)).detected).toBe(true);
 
     // a missed blotch near the top: 14 x 6 px around (160, 30)
     const old = await pixels(r.output);

@@ -28,7 +28,7 @@ import { judgeAmount, localModel, localStage } from '../restore/stages/local';
 import { scratchStage, type ScratchInfo } from '../restore/stages/scratches';
 import { toneStage } from '../restore/stages/tone';
 import { isCancel, throwIfAborted } from '../cancel';
-import { readMask, writeMask } from './mask-file';
+import { readMaskFile, writeMask } from './mask-file';
 import { maskStats } from './scratch';
 import { boundingBox } from '../refine/mask';
 
@@ -39,6 +39,8 @@ export interface RefillOptions {
   /** The mask the output was filled with, and the corrected one (1 = fill), both the photo's size. */
   oldMask: Uint8Array;
   newMask: Uint8Array;
+  /** The old mask is the detector's, as the restore saved it (mask-file.ts): kept so when nothing was changed. */
+  oldDetected?: boolean;
   /** The restore's settings (the same stages, models, strength and output quality). */
   settings: RestoreSettings;
   modelsDir: string;
@@ -182,7 +184,7 @@ export async function refillScratches(o: RefillOptions): Promise<RefillResult> {
   const changed = diffBox(o.oldMask, o.newMask, W, H);
   const base = { ...maskStats(o.newMask), source: 'file' as const, sensitivity, detectMs: 0, fillMs: 0, fillTiles: 0 };
   if (!changed) {
-    const maskFile = await writeMask(o.maskFile, o.newMask, W, H);
+    const maskFile = await writeMask(o.maskFile, o.newMask, W, H, { detected: o.oldDetected });
     progress(1);
     return { info: { ...base, maskFile, changed: null }, pasted: 0 };
   }
@@ -258,13 +260,16 @@ export interface RefillJobOptions {
 }
 
 /** The mask the output was filled with (its file is the photo's size) and the corrected one from the page's PNG. */
-async function masksOf(maskFile: string, bytes: Uint8Array): Promise<{ oldMask: Uint8Array; newMask: Uint8Array }> {
+async function masksOf(
+  maskFile: string,
+  bytes: Uint8Array,
+): Promise<{ oldMask: Uint8Array; oldDetected: boolean; newMask: Uint8Array }> {
   const { width, height } = await probeImage(maskFile);
-  const oldMask = await readMask(maskFile, width, height);
+  const { mask: oldMask, detected: oldDetected } = await readMaskFile(maskFile, width, height);
   const newMask = await decodeMask(bytes, width, height).catch((e: unknown) => {
     throw new Error(`The corrected marks could not be read: ${e instanceof Error ? e.message : String(e)}.`);
   });
-  return { oldMask, newMask };
+  return { oldMask, oldDetected, newMask };
 }
 
 /**
