@@ -41,8 +41,8 @@ class Pair(nn.Module):
 
 def make_batch(sampler: CropSampler, cfg: ScratchConfig, step: int, n: int = None, spots: list = (),
                weights: list = None) -> tuple:
-    """(damaged, clean, alpha[, lines when cfg.decoy_lines]), each [N, C, S, S], a pure function of (cfg.seed, step) (and the mined spots: with
-    cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine; `weights`:
+    """(damaged, clean, alpha[, lines when cfg.decoy_lines]), each [N, C, S, S], a pure function of (cfg.seed, step)
+    (and the mined spots: with cfg.p_hard that share of the crops is drawn around places a detector wrongly marks, scratch_mine; `weights`:
     their spot_weights, computed once by the caller that draws many batches)."""
     rng = random.Random(step_seed(cfg.seed, step, 5))
     sampler.rng = random.Random(rng.randrange(1 << 30))
@@ -104,9 +104,9 @@ def guided_fill_loss(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen:
     l2 = ((out - clean) ** 2 * mask).sum() / (3 * mask.sum()).clamp(min=1)
     false = mask * (alpha <= 0.05).float() * guide
     l1_false = ((out - clean).abs() * false).sum() / (3 * false.sum()).clamp(min=1)
-    return cfg.lambda_fill * (l1 + cfg.fill_l2 * l2), {"fill_l1": l1.item(), "fill_l2": l2.item(),
-                                                       "fill_l1_false": l1_false.item(),
-                                  "false_share": float(false.sum() / mask.sum().clamp(min=1))}
+    parts = {"fill_l1": l1.item(), "fill_l2": l2.item(), "fill_l1_false": l1_false.item(),
+             "false_share": float(false.sum() / mask.sum().clamp(min=1))}
+    return cfg.lambda_fill * (l1 + cfg.fill_l2 * l2), parts
 
 
 def losses(pair: Pair, damaged, clean, alpha, cfg: ScratchConfig, gen: random.Random, teacher=None,
@@ -161,7 +161,8 @@ def main():
         spots = mined(cfg.init_models, pair.detect.eval(), cfg.hard_thr)
         print(f"{len(spots)} mined spots (hard negatives)", flush=True)
     teacher = load_detector(cfg.teacher).to(dev) if cfg.teacher else None
-    opt = torch.optim.AdamW([p for p in pair.parameters() if p.requires_grad], lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
+    trained = [p for p in pair.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trained, lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     ema = EMA(pair, cfg.ema)
     step, _ = resume(run_dir, pair, ema, opt, dev)
     batches = iter(torch.utils.data.DataLoader(Batches(cfg, step, spots), batch_size=None, num_workers=1, prefetch_factor=4))

@@ -5,7 +5,9 @@
 // changed pixels (old mask XOR new mask), grown by how far each network looks (the local restorer's and the fill's
 // receptive_overlap), so the pixels pasted back (the changed area grown by the local restorer's reach) are what a
 // whole-photo restore would give. Erasing a false mark brings back the restored-but-unfilled pixels there.
-// Everything outside the pasted rectangle is the existing output's, byte for byte in a lossless format.
+// Everything outside the pasted rectangle is the existing output's, byte for byte in a lossless format. The corrected
+// mask is a person's, so the crop is filled plain (mask-file.ts): marks the detector made inside the pasted rectangle
+// are filled again without the guided fill's keeping, as a whole-photo restore with that mask would fill them.
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
