@@ -94,14 +94,32 @@ def anchored_spans(length: int, m: int = DETECT_MULTIPLE) -> list:
     return [(0, L, 0, cut), (length - end, length, cut, length)]
 
 
+# src/core/scratch/scratch.ts TTA_FROM_LOGIT; the manifest's `tta` of the shipped detector ("rot180"; None: one run)
+TTA_FROM_LOGIT = -2.944
+DETECT_TTA = "rot180"
+
+
+def window_logit(pair, xp: torch.Tensor, tta: str = None) -> torch.Tensor:
+    """The detector's logit for one (padded) window; with tta "rot180" (src/core/scratch/scratch.ts detectPass), the
+    mean of the window's and, turned back, the window turned 180 degrees', unless the first stays under
+    TTA_FROM_LOGIT everywhere."""
+    logit = pair.detect(xp)
+    if tta == "rot180" and float(logit.max()) >= TTA_FROM_LOGIT:
+        logit = (logit + pair.detect(xp.flip(-1, -2)).flip(-1, -2)) / 2
+    elif tta not in (None, "rot180"):
+        raise ValueError(f"unknown tta {tta!r}")
+    return logit
+
+
 @torch.no_grad()
-def prob_pass(pair, x: torch.Tensor) -> torch.Tensor:
+def prob_pass(pair, x: torch.Tensor, tta: str = "default") -> torch.Tensor:
+    tta = DETECT_TTA if tta == "default" else tta
     H, W = x.shape[1:]
     out = torch.zeros(1, H, W)
     for y0, y1, oy0, oy1 in anchored_spans(H):
         for x0, x1, ox0, ox1 in anchored_spans(W):
             xp, h, w = pad_to(x[None, :, y0:y1, x0:x1], DETECT_MULTIPLE)  # pads only a side shorter than that
-            p = torch.sigmoid(pair.detect(xp))[0, :, :h, :w]
+            p = torch.sigmoid(window_logit(pair, xp, tta))[0, :, :h, :w]
             out[:, oy0:oy1, ox0:ox1] = p[:, oy0 - y0:oy1 - y0, ox0 - x0:ox1 - x0]
     # the engine stores the probability as a byte
     return (out * 255).round() / 255
@@ -241,7 +259,8 @@ def clear_frame(prob: torch.Tensor, f: dict, margin: int = FRAME["margin"]) -> t
 
 @torch.no_grad()
 def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
-    """The engine's detectDamage: the full-resolution pass, and the pass over the photo shrunk 4 times (its regions
+    """The engine's detectDamage: the full-resolution pass (turned half round too, DETECT_TTA), and the pass over the
+    photo shrunk 4 times (run once; its regions
     at or above thr smaller than min_area dropped), upsampled bilinearly, where it is higher (photos under 256 px:
     the full-resolution pass only); then, with thr, the dark flat regions and thick dark lines dropped (drop_dark_flat,
     drop_dark_lines) and nothing in a print's border (scan_frame, clear_frame)."""
@@ -250,7 +269,7 @@ def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN
     if min(H, W) >= 64 * COARSE_FACTOR:
         small = area_down(x, round(max(W, H) / COARSE_FACTOR))
         small = (small * 65535).round() / 65535  # the engine feeds it as a 16-bit image
-        cs = prob_pass(pair, small)
+        cs = prob_pass(pair, small, tta=None)  # turned, the coarse pass finds less of what it is there for
         if thr is not None and min_area > 0:
             cs = coarse_filter(cs, thr, min_area)
         c = F.interpolate(cs[None], size=(H, W), mode="bilinear", align_corners=False)[0]
@@ -410,12 +429,16 @@ def sheets(pair, items: list, out_dir: Path, old_dir: Path):
 
 
 def main():
+    global DETECT_TTA
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", default="scratch_cpu")
     ap.add_argument("--out", default=str(DOCS / "scratch_metrics.json"))
     ap.add_argument("--limit", type=int, default=None, help="fewer photos (a quick look)")
     ap.add_argument("--sheets", action="store_true", help="write the pictures into docs/training/scratches/")
+    ap.add_argument("--tta", default=DETECT_TTA, choices=["rot180", "none"],
+                    help="how the engine runs the detector (the manifest's tta; none: one run per window)")
     args = ap.parse_args()
+    DETECT_TTA = None if args.tta == "none" else args.tta
     torch.manual_seed(0)
     pair, ck = load_pair(args.run)
     t0 = time.time()
@@ -431,7 +454,7 @@ def main():
     print("clean", clean, "soft", soft, flush=True)
     res = {
         "run": args.run, "step": int(ck["step"]), "checkpoint": portable(RUNS / args.run / "last.pt"),
-        "date": time.strftime("%Y-%m-%d"), "val": list(VAL), "seconds": round(time.time() - t0, 1),
+        "date": time.strftime("%Y-%m-%d"), "val": list(VAL), "seconds": round(time.time() - t0, 1), "tta": args.tta,
         "summary": {
             "detect": {"val_f1": detect["f1"], "val_precision": detect["precision"], "val_recall": detect["recall"],
                        "val_f1_tol1": detect["f1_tol1"],

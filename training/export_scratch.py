@@ -63,6 +63,8 @@ def main():
     ap.add_argument("--version", default="v1")
     ap.add_argument("--metrics", default="", help="JSON from eval_scratch.py, recorded in both entries")
     ap.add_argument("--models-dir", default=str(MODELS))
+    ap.add_argument("--tta", default="rot180", choices=["rot180", "none"],
+                    help="the detector's entry says the engine runs each window turned half round too (as eval_scratch.py measured)")
     args = ap.parse_args()
 
     pair, ck = load_pair(args.run)
@@ -116,6 +118,7 @@ def main():
         "size_multiple": 16,
         "tile": DETECT_TILE,
         "receptive_overlap": DETECT_OVERLAP,
+        **({} if args.tta == "none" else {"tta": args.tta}),
         "params": n_params(pair.detect),
         "gmac_per_mp": round(gmac_per_mp(pair.detect), 2),
         "metrics": {**common, "parity_max_abs_diff": d_det, **summary.get("detect", {})},

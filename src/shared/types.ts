@@ -261,6 +261,8 @@ export interface ToneModel extends ManifestModelBase {
 export interface ScratchModel extends ManifestModelBase {
   kind: 'scratch';
   receptive_overlap: number;
+  /** 'rot180': each window's logit is the mean of the window's and, turned back, the window turned 180 degrees'. */
+  tta?: 'rot180';
 }
 
 /**

@@ -74,6 +74,12 @@ describe('loadManifest / getModel', () => {
     await expect(loadManifest(d)).rejects.toThrow(/amount mean\/std/);
     fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withAmount({ ...amount, w1: [Array(n - 1).fill(0)] })));
     await expect(loadManifest(d)).rejects.toThrow(/amount w1/);
+    // a detector's test-time turn is one the engine knows
+    const withTta = (tta: unknown) => ({ ...good, models: [...good.models, { ...good.models[0], id: 'det', kind: 'scratch', receptive_overlap: 64, tta }] });
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withTta('rot180')));
+    await expect(loadManifest(d)).resolves.toBeTruthy();
+    fs.writeFileSync(path.join(d, 'manifest.json'), JSON.stringify(withTta('rot90')));
+    await expect(loadManifest(d)).rejects.toThrow(/\(det\): tta must be "rot180" or absent/);
     await expect(loadManifest(path.join(tmp, 'nowhere'))).rejects.toThrow(/is missing/);
   });
 });

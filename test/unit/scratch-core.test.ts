@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   clearFrame,
   DARK_FLAT,
+  detectDamage,
   DARK_LINE,
   detectAxis,
   dilate,
@@ -24,6 +25,7 @@ import {
   planDetect,
   scanFrame,
   thresholdFor,
+  TTA_FROM_LOGIT,
 } from '../../src/core/scratch/scratch';
 import { maskTarget, readMask, readMaskFile, writeMask } from '../../src/core/scratch/mask-file';
 import { planAxis, planTiles, tilesOf } from '../../src/core/restore/tiling';
@@ -343,6 +345,61 @@ describe("the detector's windows (detectAxis, planDetect)", () => {
       }
       expect(count.every((c) => c === 1)).toBe(true);
     }
+  });
+});
+
+describe("the detector's half turn (tta rot180)", () => {
+  // a stand-in detector that is not symmetric: 10 (red - 0.5) + slope * column, so a run on the window turned 180
+  // degrees and turned back gives slope * (W - 1 - column) there
+  const W = 48;
+  const H = 32;
+  const slope = 0.04;
+  function fakeSession() {
+    const calls: number[][] = [];
+    const session = {
+      run: async (feeds: Record<string, { data: Float32Array; dims: readonly number[] }>) => {
+        const { data, dims } = feeds.image;
+        const [h, w] = [dims[2], dims[3]];
+        calls.push([...dims]);
+        const out = new Float32Array(h * w);
+        for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = 10 * (data[y * w + x] - 0.5) + slope * x;
+        return { logit: { dims: [1, 1, h, w], data: out } };
+      },
+    };
+    return { calls, session: session as never };
+  }
+  const model = (tta?: 'rot180') => ({ inputs: ['image'], outputs: ['logit'], tile: 512, receptive_overlap: 64, size_multiple: 16, tta }) as never;
+  const flat = (v: number) => ({ width: W, height: H, bitDepth: 8 as const, rgb: new Uint8Array(3 * W * H).fill(v) });
+  const byte = (l: number) => Math.round(255 / (1 + Math.exp(-l)));
+
+  it('averages each window with its run turned half round and back', async () => {
+    const one = fakeSession();
+    const plain = await detectDamage(flat(128), model(), one.session);
+    expect(one.calls.length).toBe(1);
+    expect(plain.prob[5 * W + 0]).toBe(byte(10 * (128 / 255 - 0.5)));
+    expect(plain.prob[5 * W + 47]).toBe(byte(10 * (128 / 255 - 0.5) + slope * 47));
+    const two = fakeSession();
+    const turned = await detectDamage(flat(128), model('rot180'), two.session);
+    expect(two.calls.length).toBe(2);
+    expect(plain.prob[5 * W]).toBeLessThan(plain.prob[5 * W + 47] - 50);
+    const want = byte(10 * (128 / 255 - 0.5) + (slope * (W - 1)) / 2); // the column's part is the same everywhere
+    for (const i of [0, 17, 5 * W, 5 * W + 47, W * H - 1]) expect(Math.abs(turned.prob[i] - want)).toBeLessThanOrEqual(1);
+  });
+
+  it('turns only the full-resolution pass, not the coarse one', async () => {
+    const s = fakeSession();
+    const big = { width: 256, height: 256, bitDepth: 8 as const, rgb: new Uint8Array(3 * 256 * 256).fill(128) };
+    await detectDamage(big, model('rot180'), s.session);
+    expect(s.calls.map((d) => d[3])).toEqual([256, 256, 64]);
+  });
+
+  it('runs a window once where nothing in it comes near a mark', async () => {
+    const s = fakeSession();
+    // red 0: the logit is -5 + 0.04 column, at most -3.12, under TTA_FROM_LOGIT
+    expect(-5 + slope * (W - 1)).toBeLessThan(TTA_FROM_LOGIT);
+    const r = await detectDamage(flat(0), model('rot180'), s.session);
+    expect(s.calls.length).toBe(1);
+    expect(r.prob[W - 1]).toBe(byte(-5 + slope * (W - 1)));
   });
 });
 

@@ -367,9 +367,40 @@ def test_eval_runs_the_detector_in_unpadded_windows_as_the_engine_does():
             return torch.full_like(x[:, :1], 3.0 if x.shape[-1] > 256 else -3.0)
 
     det = Windowed()
-    p = ev.prob_pass(det, torch.rand(3, 48, 481))[0]
+    p = ev.prob_pass(det, torch.rand(3, 48, 481), tta=None)[0]
     assert det.widths == [480, 128]  # both unpadded (48 rows: a multiple of 16)
     assert bool((p[:, :464] > 0.9).all()) and bool((p[:, 464:] < 0.1).all())
+
+
+def test_eval_turns_the_detector_half_round_as_the_engine_does():
+    """window_logit with tta "rot180" (src/core/scratch/scratch.ts detectPass, the same numbers as
+    test/unit/scratch-core.test.ts): the mean of the window's logit and, turned back, the turned window's; one run
+    where the first logit stays under TTA_FROM_LOGIT everywhere. The shipped detector's entry asks for it."""
+    import eval_scratch as ev
+
+    class Slanted:
+        """10 (red - 0.5) + 0.04 column: not symmetric, so a turned run differs."""
+        calls = 0
+
+        def detect(self, x):
+            self.calls += 1
+            return 10 * (x[:, :1] - 0.5) + 0.04 * torch.arange(x.shape[-1]).float()
+
+    x = torch.full((1, 3, 32, 48), 128 / 255)
+    det = Slanted()
+    plain = ev.window_logit(det, x, None)
+    turned = ev.window_logit(det, x, "rot180")
+    assert det.calls == 3
+    assert float(plain[..., -1].mean() - plain[..., 0].mean()) == pytest.approx(0.04 * 47, abs=1e-4)
+    assert torch.allclose(turned, torch.full_like(turned, 10 * (128 / 255 - 0.5) + 0.04 * 47 / 2), atol=1e-5)
+    det.calls = 0
+    dark = ev.window_logit(det, torch.zeros(1, 3, 32, 48), "rot180")  # at most -3.12: under -2.944
+    assert det.calls == 1 and float(dark.max()) == pytest.approx(-5 + 0.04 * 47, abs=1e-5)
+    with pytest.raises(ValueError):
+        ev.window_logit(det, x, "rot90")
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "models" / "manifest.json").read_text())
+    detectors = [m for m in manifest["models"] if m["kind"] == "scratch"]
+    assert detectors and all(m.get("tta") == ev.DETECT_TTA for m in detectors)
 
 
 def test_a_guided_fill_starts_as_the_plain_one_it_is_widened_from(tmp_path, monkeypatch):

@@ -104,6 +104,9 @@ function checkEntry(m: Record<string, unknown>, where: string): string | null {
   if (tiled && (!isNum(m.receptive_overlap) || m.receptive_overlap < 0)) {
     return `${where} (${m.id}): receptive_overlap must be a number >= 0`;
   }
+  if (m.kind === 'scratch' && m.tta !== undefined && m.tta !== 'rot180') {
+    return `${where} (${m.id}): tta must be "rot180" or absent`;
+  }
   if (m.cpu_int8 !== undefined) {
     const q = (typeof m.cpu_int8 === 'object' && m.cpu_int8 !== null ? m.cpu_int8 : {}) as Record<string, unknown>;
     if (!insideFolder(q.file)) return `${where} (${m.id}): cpu_int8.file must be a path inside the models folder`;
