@@ -74,7 +74,7 @@ class RestorerConfig(CropConfig):
     val_every: int = 500
     val_crop: int = 128
     prior_info: Optional[dict] = None  # set by train_restorer.py: the prior's file, step and sha256
-    mix: str = "v2"  # degrade.degrade's mix: "v2" (the first runs) or "v3" (no fading/casts, camera noise, JPEG q10)
+    mix: str = "v2"  # degrade.degrade's mix: "v2" (the first runs), "v3" (no fading/casts, camera noise, JPEG q10), "v3c" (v3, more camera noise)
     init_model: Optional[str] = None  # a shipped restore model (repository-relative .onnx) a new run starts from
 
 

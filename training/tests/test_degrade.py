@@ -131,3 +131,19 @@ def test_mix_v3_leaves_the_broad_tones():
     v2 = [torch.nn.functional.avg_pool2d((D.degrade(x, rng, p_clean=0.0) - x)[None], 32).abs().max().item()
           for _ in range(300)]
     assert sum(b > 0.06 for b in v2) > 60  # v2 fades and casts a third of its inputs
+
+
+def test_mix_v3c_draws_more_camera_shots_alone(monkeypatch):
+    """Mix "v3c" is v3 with camera noise alone in P_CAMERA_V3C of the damaged inputs instead of P_CAMERA_V3."""
+    x = _img(1, 64)[0]
+    calls = []
+    real = D.camera_noise
+    monkeypatch.setattr(D, "camera_noise", lambda y, rng: calls.append(1) or real(y, rng))  # not NOISES_V3's copy
+    share = {}
+    for mix in ("v3", "v3c"):
+        calls.clear()
+        rng = random.Random(5)
+        for _ in range(400):
+            D.degrade(x, rng, p_clean=0.0, mix=mix)
+        share[mix] = len(calls) / 400
+    assert abs(share["v3"] - D.P_CAMERA_V3) < 0.05 and abs(share["v3c"] - D.P_CAMERA_V3C) < 0.06, share
