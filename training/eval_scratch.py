@@ -260,10 +260,10 @@ def clear_frame(prob: torch.Tensor, f: dict, margin: int = FRAME["margin"]) -> t
 @torch.no_grad()
 def prob_of(pair, x: torch.Tensor, thr: float = None, min_area: int = COARSE_MIN_AREA) -> torch.Tensor:
     """The engine's detectDamage: the full-resolution pass (turned half round too, DETECT_TTA), and the pass over the
-    photo shrunk 4 times (run once; its regions
-    at or above thr smaller than min_area dropped), upsampled bilinearly, where it is higher (photos under 256 px:
-    the full-resolution pass only); then, with thr, the dark flat regions and thick dark lines dropped (drop_dark_flat,
-    drop_dark_lines) and nothing in a print's border (scan_frame, clear_frame)."""
+    photo shrunk 4 times (run once; its regions at or above thr smaller than min_area dropped), upsampled bilinearly,
+    where it is higher (photos under 256 px: the full-resolution pass only); then, with thr, the dark flat regions
+    and thick dark lines dropped (drop_dark_flat, drop_dark_lines) and nothing in a print's border (scan_frame,
+    clear_frame)."""
     p = prob_pass(pair, x)
     H, W = x.shape[1:]
     if min(H, W) >= 64 * COARSE_FACTOR:

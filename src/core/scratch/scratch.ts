@@ -495,10 +495,10 @@ export function maxUpsampled(dst: Uint8Array, W: number, H: number, small: Uint8
 
 /**
  * A detector whose manifest entry says `tta: "rot180"` is run twice on each window of the full-resolution pass: as it
- * is, and turned half round (180 degrees); its logit is the mean of the two, the second turned back. The two runs disagree most on what the
- * network is unsure of, thin real structures it takes for scratches, so the mean marks fewer of them (seeded
- * validation, docs/training/scratches.md: gain +5.91 -> +6.37 dB, F1 0.809 -> 0.812, undamaged photos 0.080 % ->
- * 0.054 % marked). A window whose logit stays under TTA_FROM_LOGIT everywhere (probability 0.05; the lowest threshold
+ * is, and turned half round (180 degrees); its logit is the mean of the two, the second turned back. Where the network
+ * is unsure (thin real structures it may take for scratches) the two runs tend to disagree, and the mean marks fewer
+ * of them (seeded validation, docs/training/scratches.md: gain +5.91 -> +6.37 dB, F1 0.809 -> 0.812, undamaged photos
+ * 0.080 % -> 0.054 % marked). A window whose logit stays under TTA_FROM_LOGIT everywhere (probability 0.05; the lowest threshold
  * is 0.30) is not run again: its mean could reach the threshold only where the turned run was sure of a mark the
  * first run all but ruled out. training/eval_scratch.py prob_pass does the same.
  */
