@@ -498,9 +498,9 @@ export function maxUpsampled(dst: Uint8Array, W: number, H: number, small: Uint8
  * is, and turned half round (180 degrees); its logit is the mean of the two, the second turned back. Where the network
  * is unsure (thin real structures it may take for scratches) the two runs tend to disagree, and the mean marks fewer
  * of them (seeded validation, docs/training/scratches.md: gain +5.91 -> +6.37 dB, F1 0.809 -> 0.812, undamaged photos
- * 0.080 % -> 0.054 % marked). A window whose logit stays under TTA_FROM_LOGIT everywhere (probability 0.05; the lowest threshold
- * is 0.30) is not run again: its mean could reach the threshold only where the turned run was sure of a mark the
- * first run all but ruled out. training/eval_scratch.py prob_pass does the same.
+ * 0.080 % -> 0.054 % marked). A window whose logit stays under TTA_FROM_LOGIT everywhere (probability 0.05; the
+ * lowest threshold is 0.30) is not run again: its mean could reach the threshold only where the turned run was sure of
+ * a mark the first run all but ruled out. training/eval_scratch.py window_logit does the same.
  */
 export const TTA_FROM_LOGIT = -2.944;
 
@@ -671,7 +671,8 @@ export async function fillMasked<I extends PixelImage>(
   const plan = planFor(img, model, opts.tile);
   const todo = [...tilesOf(plan)].filter((t) => anyIn(mask, W, ownPart(t, plan)));
   const max = img.bitDepth === 16 ? 65535 : 255;
-  const guide = model.inputs.length > 2 ? { [model.inputs[2]]: new ort.Tensor('float32', [opts.guided ? 1 : 0], [1, 1, 1, 1]) } : {};
+  const guideValue = new ort.Tensor('float32', [opts.guided ? 1 : 0], [1, 1, 1, 1]);
+  const guide = model.inputs.length > 2 ? { [model.inputs[2]]: guideValue } : {};
   let done = 0;
   for (const t of todo) {
     throwIfAborted(opts.signal);
